@@ -1,0 +1,36 @@
+# The suite's verbs. `make up` serves the suite; `make test` runs every test.
+# One target directory for everything, so CI and repeated builds reuse work.
+
+CARGO ?= cargo
+WASM_TARGET := wasm32-wasip2
+WASM_CRATES := -p fixture-hello -p fixture-greeter -p fixture-conformance -p safetynet-routing
+NATIVE_CRATES := -p safetynet-host
+LISTEN ?= 127.0.0.1:3000
+
+.PHONY: target build up test bench fmt clippy clean
+
+# A target named in rust-toolchain.toml is not installed by itself on a fresh machine.
+target:
+	@rustup target add $(WASM_TARGET) >/dev/null 2>&1 || rustup target add $(WASM_TARGET)
+
+build: target
+	$(CARGO) build --target $(WASM_TARGET) --release $(WASM_CRATES)
+	$(CARGO) build --release $(NATIVE_CRATES)
+
+up: build
+	./target/release/safetynet-host up --from spin.toml --listen $(LISTEN)
+
+test: build
+	$(CARGO) test --release --workspace --exclude fixture-hello --exclude fixture-greeter --exclude fixture-conformance
+
+bench: build
+	$(CARGO) run --release -p safetynet-bench
+
+fmt:
+	$(CARGO) fmt --all
+
+clippy:
+	$(CARGO) clippy --release --workspace --exclude fixture-hello --exclude fixture-greeter --exclude fixture-conformance
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,334 @@
+//! Reading and checking a Spin 3.x application manifest (`spin_manifest_version = 2`).
+//!
+//! Only what the suite uses is modelled; other documented keys are accepted and ignored so a
+//! manifest that runs on Spin also loads here. Every error names the manifest field at fault,
+//! because an operator reading "file not found" without the field has nothing to go on.
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::template::Template;
+
+#[derive(Debug, Deserialize)]
+struct RawManifest {
+    spin_manifest_version: toml::Value,
+    application: RawApplication,
+    #[serde(default)]
+    variables: BTreeMap<String, VariableDef>,
+    #[serde(default)]
+    trigger: RawTriggers,
+    #[serde(default)]
+    component: BTreeMap<String, RawComponent>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawApplication {
+    name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RawTriggers {
+    #[serde(default)]
+    http: Vec<RawHttpTrigger>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawHttpTrigger {
+    route: toml::Value,
+    component: toml::Value,
+}
+
+/// An application variable from `[variables]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariableDef {
+    pub default: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub secret: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawComponent {
+    source: toml::Value,
+    #[serde(default)]
+    allowed_outbound_hosts: Vec<String>,
+    #[serde(default)]
+    sqlite_databases: Vec<String>,
+    #[serde(default)]
+    variables: BTreeMap<String, String>,
+    #[serde(default)]
+    environment: BTreeMap<String, String>,
+    #[serde(default)]
+    dependencies: BTreeMap<String, RawDependency>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDependency {
+    path: Option<String>,
+    export: Option<String>,
+    version: Option<String>,
+    registry: Option<String>,
+    url: Option<String>,
+    digest: Option<String>,
+}
+
+/// A checked application, with paths made absolute.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub name: String,
+    pub variables: BTreeMap<String, VariableDef>,
+    pub components: BTreeMap<String, Component>,
+    pub routes: Vec<HttpRoute>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub id: String,
+    pub source: PathBuf,
+    pub allowed_outbound_hosts: Vec<Template>,
+    pub sqlite_databases: Vec<String>,
+    pub variables: BTreeMap<String, Template>,
+    pub environment: BTreeMap<String, String>,
+    pub dependencies: Vec<Dependency>,
+}
+
+/// A WIT import of a component satisfied by another component's export.
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    /// The import name, e.g. `safetynet:care/routing@0.1.0`.
+    pub import: String,
+    /// Which export of the dependency to use (defaults to the import name).
+    pub export: Option<String>,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpRoute {
+    /// The route exactly as written, e.g. `/api/v1/incidents/...`.
+    pub route: String,
+    pub component: String,
+    /// Where in `[[trigger.http]]` it came from, for error messages.
+    pub index: usize,
+}
+
+/// Loads and checks `path`. Errors name the manifest field at fault.
+pub fn load(path: &Path) -> Result<App> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read manifest {}", path.display()))?;
+    let base = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let base = if base.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        base
+    };
+    parse(&text, &base).with_context(|| format!("invalid manifest {}", path.display()))
+}
+
+/// Parses manifest text; relative paths resolve against `base`.
+pub fn parse(text: &str, base: &Path) -> Result<App> {
+    let raw: RawManifest = toml::from_str(text).map_err(|e| anyhow!("{e}"))?;
+    match &raw.spin_manifest_version {
+        toml::Value::Integer(2) => {}
+        toml::Value::String(s) if s == "2" => {}
+        other => bail!("spin_manifest_version: expected 2, found {other}"),
+    }
+    for (name, def) in &raw.variables {
+        check_variable_name(name).with_context(|| format!("variables.{name}"))?;
+        if def.required && def.default.is_some() {
+            bail!("variables.{name}: a variable cannot be both `required` and have a `default`");
+        }
+        if !def.required && def.default.is_none() {
+            bail!("variables.{name}: give a `default` or mark it `required = true`");
+        }
+    }
+
+    let mut components = BTreeMap::new();
+    for (id, rc) in raw.component {
+        let field = |f: &str| format!("component.{id}.{f}");
+        let source = match &rc.source {
+            toml::Value::String(s) => base.join(s),
+            toml::Value::Table(_) => {
+                bail!("{}: remote sources (url/digest) are not supported by this host; build the component and give a path", field("source"))
+            }
+            other => bail!("{}: expected a path, found {other}", field("source")),
+        };
+        if !source.is_file() {
+            bail!(
+                "{}: file not found: {} (did you run `make build`?)",
+                field("source"),
+                source.display()
+            );
+        }
+        let mut allowed = Vec::new();
+        for (i, h) in rc.allowed_outbound_hosts.iter().enumerate() {
+            let t = Template::parse(h)
+                .with_context(|| format!("{}[{i}]", field("allowed_outbound_hosts")))?;
+            check_template_vars(&t, &raw.variables)
+                .with_context(|| format!("{}[{i}]", field("allowed_outbound_hosts")))?;
+            allowed.push(t);
+        }
+        let mut variables = BTreeMap::new();
+        for (name, value) in rc.variables {
+            check_variable_name(&name).with_context(|| field(&format!("variables.{name}")))?;
+            let t = Template::parse(&value)
+                .with_context(|| field(&format!("variables.{name}")))?;
+            check_template_vars(&t, &raw.variables)
+                .with_context(|| field(&format!("variables.{name}")))?;
+            variables.insert(name, t);
+        }
+        let mut dependencies = Vec::new();
+        for (import, dep) in rc.dependencies {
+            let f = field(&format!("dependencies.\"{import}\""));
+            if dep.version.is_some() || dep.registry.is_some() || dep.url.is_some() {
+                bail!("{f}: only `path` dependencies are supported by this host");
+            }
+            let _ = dep.digest;
+            let Some(p) = dep.path else {
+                bail!("{f}: `path` is required");
+            };
+            let path = base.join(p);
+            if !path.is_file() {
+                bail!("{f}.path: file not found: {}", path.display());
+            }
+            dependencies.push(Dependency {
+                import,
+                export: dep.export,
+                path,
+            });
+        }
+        components.insert(
+            id.clone(),
+            Component {
+                id,
+                source,
+                allowed_outbound_hosts: allowed,
+                sqlite_databases: rc.sqlite_databases,
+                variables,
+                environment: rc.environment,
+                dependencies,
+            },
+        );
+    }
+
+    let mut routes: Vec<HttpRoute> = Vec::new();
+    for (index, t) in raw.trigger.http.into_iter().enumerate() {
+        let f = |x: &str| format!("trigger.http[{index}].{x}");
+        let component = match t.component {
+            toml::Value::String(s) => s,
+            _ => bail!(
+                "{}: inline components are not supported; name a [component.X]",
+                f("component")
+            ),
+        };
+        if !components.contains_key(&component) {
+            bail!("{}: no component named \"{component}\"", f("component"));
+        }
+        let route = match t.route {
+            toml::Value::String(s) => s,
+            toml::Value::Table(tb) if tb.get("private").is_some() => continue,
+            other => bail!("{}: expected a string, found {other}", f("route")),
+        };
+        if !route.starts_with('/') {
+            bail!("{}: must start with '/': {route:?}", f("route"));
+        }
+        if let Some(prev) = routes.iter().find(|r| r.route == route) {
+            bail!(
+                "{}: duplicate route {route:?} (also trigger.http[{}])",
+                f("route"),
+                prev.index
+            );
+        }
+        routes.push(HttpRoute {
+            route,
+            component,
+            index,
+        });
+    }
+
+    Ok(App {
+        name: raw.application.name,
+        variables: raw.variables,
+        components,
+        routes,
+    })
+}
+
+/// Spin variable names: lowercase ASCII letters, digits and underscores, starting with a letter.
+pub fn check_variable_name(name: &str) -> Result<()> {
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !ok {
+        bail!("invalid variable name {name:?}: use lowercase letters, digits and '_'");
+    }
+    Ok(())
+}
+
+fn check_template_vars(t: &Template, defs: &BTreeMap<String, VariableDef>) -> Result<()> {
+    for v in t.variables() {
+        if !defs.contains_key(v) {
+            bail!("unknown variable \"{v}\" in template (add it to [variables])");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(extra: &str) -> Result<App> {
+        let dir = std::env::temp_dir().join(format!("sn-manifest-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.wasm"), b"\0asm").unwrap();
+        let text = format!(
+            "spin_manifest_version = 2\n[application]\nname = \"t\"\n[variables]\nv = {{ default = \"x\" }}\n{extra}"
+        );
+        parse(&text, &dir)
+    }
+
+    #[test]
+    fn names_missing_file() {
+        let e = app("[component.a]\nsource = \"missing.wasm\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("component.a.source: file not found"));
+    }
+
+    #[test]
+    fn names_unknown_component_in_trigger() {
+        let e = app("[[trigger.http]]\nroute = \"/\"\ncomponent = \"nope\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("trigger.http[0].component: no component named"));
+    }
+
+    #[test]
+    fn names_duplicate_route() {
+        let e = app("[component.a]\nsource = \"a.wasm\"\n[[trigger.http]]\nroute = \"/x\"\ncomponent = \"a\"\n[[trigger.http]]\nroute = \"/x\"\ncomponent = \"a\"\n").unwrap_err();
+        assert!(format!("{e:#}").contains("trigger.http[1].route: duplicate route"));
+    }
+
+    #[test]
+    fn names_unknown_template_variable() {
+        let e = app("[component.a]\nsource = \"a.wasm\"\n[component.a.variables]\nk = \"{{ nope }}\"\n")
+            .unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(msg.contains("component.a.variables.k"), "{msg}");
+        assert!(msg.contains("unknown variable \"nope\""), "{msg}");
+    }
+
+    #[test]
+    fn accepts_valid() {
+        let a = app("[component.a]\nsource = \"a.wasm\"\nallowed_outbound_hosts = [\"{{ v }}\"]\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"a\"\n").unwrap();
+        assert_eq!(a.routes.len(), 1);
+        assert_eq!(a.components["a"].allowed_outbound_hosts.len(), 1);
+    }
+}

@@ -1,0 +1,182 @@
+//! Turning a checked manifest into ready-to-instantiate components.
+//!
+//! Start-up cost is dominated by compiling Wasm, so compiled components are cached on disk keyed
+//! by the (composed) bytes and the engine's compatibility hash: a restart deserialises instead of
+//! compiling. Requests then only instantiate from a pre-linked `ProxyPre` in the pooling
+//! allocator, which is what keeps per-request cost in microseconds.
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::WasiHttpCtx;
+
+use crate::manifest::App;
+use crate::outbound::{AllowedHost, OutboundPolicy};
+use crate::sqlite::{Databases, SqliteAccess};
+use crate::state::RequestState;
+use crate::variables::{component_values, Resolved};
+
+/// One component, linked and ready to serve.
+pub struct Prepared {
+    pub id: String,
+    pub pre: ProxyPre<RequestState>,
+    sqlite: SqliteAccess,
+    outbound: OutboundPolicy,
+    variables: Arc<BTreeMap<String, String>>,
+    environment: Vec<(String, String)>,
+}
+
+impl Prepared {
+    /// A fresh store for one request.
+    pub fn new_store(&self, engine: &Engine) -> Store<RequestState> {
+        let mut wasi = WasiCtx::builder();
+        wasi.inherit_stdout().inherit_stderr();
+        for (k, v) in &self.environment {
+            wasi.env(k, v);
+        }
+        Store::new(
+            engine,
+            RequestState {
+                wasi: wasi.build(),
+                http: WasiHttpCtx::new(),
+                table: ResourceTable::new(),
+                outbound: self.outbound.clone(),
+                sqlite: self.sqlite.clone(),
+                variables: self.variables.clone(),
+            },
+        )
+    }
+}
+
+/// The engine settings every component shares.
+pub fn engine() -> Result<Engine> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    let mut pool = PoolingAllocationConfig::default();
+    pool.total_component_instances(1_000);
+    pool.total_core_instances(4_000);
+    pool.total_memories(2_000);
+    pool.total_tables(2_000);
+    pool.max_memories_per_component(16);
+    pool.max_tables_per_component(16);
+    // Scoring holds whole cycles in memory; give components room.
+    pool.max_memory_size(2 << 30);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    Ok(Engine::new(&config)?)
+}
+
+/// Loads (from cache or by compiling) and links every component of the app.
+pub fn prepare(
+    engine: &Engine,
+    app: &App,
+    vars: &Resolved,
+    databases: &Databases,
+    cache_dir: &Path,
+) -> Result<HashMap<String, Arc<Prepared>>> {
+    let mut out = HashMap::new();
+    for (id, c) in &app.components {
+        let bytes = std::fs::read(&c.source)
+            .with_context(|| format!("component.{id}.source: reading {}", c.source.display()))?;
+        let bytes = crate::compose::compose(id, bytes, &c.dependencies)?;
+        let component = load_cached(engine, &bytes, cache_dir)
+            .with_context(|| format!("component.{id}: compiling {}", c.source.display()))?;
+
+        let mut linker: Linker<RequestState> = Linker::new(engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        crate::spin_api::add_to_linker(&mut linker)?;
+        define_type_only_imports(engine, &mut linker, &component)?;
+        let pre = ProxyPre::new(linker.instantiate_pre(&component)?)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("component.{id}: not an HTTP component (wasi:http/incoming-handler)"))?;
+
+        let mut allowed = Vec::new();
+        for (i, t) in c.allowed_outbound_hosts.iter().enumerate() {
+            let rendered = t
+                .render(&vars.values)
+                .with_context(|| format!("component.{id}.allowed_outbound_hosts[{i}]"))?;
+            allowed.push(
+                AllowedHost::parse(&rendered)
+                    .with_context(|| format!("component.{id}.allowed_outbound_hosts[{i}]"))?,
+            );
+        }
+        for label in &c.sqlite_databases {
+            if databases.get(label).is_none() {
+                anyhow::bail!("component.{id}.sqlite_databases: unknown database {label:?}");
+            }
+        }
+        out.insert(
+            id.clone(),
+            Arc::new(Prepared {
+                id: id.clone(),
+                pre,
+                sqlite: SqliteAccess {
+                    allowed: Arc::new(c.sqlite_databases.clone()),
+                    databases: databases.clone(),
+                },
+                outbound: OutboundPolicy {
+                    allowed: Arc::new(allowed),
+                },
+                variables: Arc::new(component_values(c, vars)?),
+                environment: c.environment.clone().into_iter().collect(),
+            }),
+        );
+    }
+    Ok(out)
+}
+
+/// An interface with only types (such as our shared `types`) is imported by components that use
+/// its types but needs nothing from the host; give it an empty instance so it links.
+fn define_type_only_imports(
+    engine: &Engine,
+    linker: &mut Linker<RequestState>,
+    component: &Component,
+) -> Result<()> {
+    use wasmtime::component::types::ComponentItem;
+    for (name, item) in component.component_type().imports(engine) {
+        if let ComponentItem::ComponentInstance(inst) = item.ty {
+            let only_types = inst
+                .exports(engine)
+                .all(|(_, e)| matches!(e.ty, ComponentItem::Type(_)));
+            if only_types && !name.starts_with("wasi:") {
+                linker.instance(name)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn load_cached(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> Result<Component> {
+    let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut engine_hash);
+    let mut h = Sha256::new();
+    h.update(engine_hash.finish().to_le_bytes());
+    h.update(bytes);
+    let key = hex::encode(h.finalize());
+    let path: PathBuf = cache_dir.join(format!("{key}.cwasm"));
+    if path.is_file() {
+        // SAFETY: the file was written by `Component::serialize` of an engine with the same
+        // compatibility hash (part of the key), in a directory only this host writes.
+        match unsafe { Component::deserialize_file(engine, &path) } {
+            Ok(c) => return Ok(c),
+            Err(e) => tracing::warn!(error = %e, path = %path.display(), "ignoring bad cache entry"),
+        }
+    }
+    let component = Component::new(engine, bytes)?;
+    if std::fs::create_dir_all(cache_dir).is_ok() {
+        let tmp = cache_dir.join(format!("{key}.tmp{}", std::process::id()));
+        if let Ok(ser) = component.serialize() {
+            if std::fs::write(&tmp, ser).is_ok() {
+                let _ = std::fs::rename(&tmp, &path);
+            }
+        }
+    }
+    Ok(component)
+}
