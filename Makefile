@@ -3,9 +3,13 @@
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
-WASM_CRATES := -p fixture-hello -p fixture-greeter -p fixture-conformance -p safetynet-routing
+WASM_CRATES := -p fixture-hello -p fixture-greeter -p fixture-conformance -p safetynet-routing \
+	-p fn-registry -p fn-device-events -p fn-incidents -p fn-openapi
 NATIVE_CRATES := -p safetynet-host
 LISTEN ?= 127.0.0.1:3000
+# Crates that only build for Wasm (spin-sdk exports); excluded from native test/clippy runs.
+WASM_ONLY := --exclude fixture-hello --exclude fixture-greeter --exclude fixture-conformance \
+	--exclude fn-registry --exclude fn-device-events --exclude fn-incidents --exclude fn-openapi
 
 .PHONY: target build up test bench fmt clippy clean
 
@@ -21,7 +25,7 @@ up: build
 	./target/release/safetynet-host up --from spin.toml --listen $(LISTEN)
 
 test: build
-	$(CARGO) test --release --workspace --exclude fixture-hello --exclude fixture-greeter --exclude fixture-conformance
+	$(CARGO) test --release --workspace $(WASM_ONLY)
 
 bench: build
 	$(CARGO) run --release -p safetynet-bench
@@ -30,7 +34,7 @@ fmt:
 	$(CARGO) fmt --all
 
 clippy:
-	$(CARGO) clippy --release --workspace --exclude fixture-hello --exclude fixture-greeter --exclude fixture-conformance
+	$(CARGO) clippy --release --workspace $(WASM_ONLY)
 
 clean:
 	$(CARGO) clean

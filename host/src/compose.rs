@@ -50,7 +50,10 @@ pub fn compose(component_id: &str, main: Vec<u8>, deps: &[Dependency]) -> Result
             .filter(|imp| matches_key(imp, &dep.import))
             .collect();
         if targets.is_empty() {
-            bail!("{field}: the component imports nothing named {:?}", dep.import);
+            bail!(
+                "{field}: the component imports nothing named {:?}",
+                dep.import
+            );
         }
         let dep_inst = graph.instantiate(dep_id);
         for import in targets {

@@ -4,7 +4,10 @@ use clap::{Parser, Subcommand};
 use safetynet_host::up::{self, UpArgs};
 
 #[derive(Parser)]
-#[command(version, about = "Runs a Spin 3.x application on embedded wasmtime, like `spin up`.")]
+#[command(
+    version,
+    about = "Runs a Spin 3.x application on embedded wasmtime, like `spin up`."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -44,10 +47,17 @@ fn main() {
         match cli.command {
             Command::Up(args) => up::run(args).await,
             Command::Check(args) => up::load(&args).map(|l| {
-                println!("ok: {} ({} components, {} routes)", l.app.name, l.app.components.len(), l.app.routes.len());
+                println!(
+                    "ok: {} ({} components, {} routes)",
+                    l.app.name,
+                    l.app.components.len(),
+                    l.app.routes.len()
+                );
             }),
             Command::BenchInstantiate { up, component, n } => {
-                up::bench_instantiate(&up, &component, n).await.map(|us| println!("{us:.2}"))
+                up::bench_instantiate(&up, &component, n)
+                    .await
+                    .map(|us| println!("{us:.2}"))
             }
         }
     });

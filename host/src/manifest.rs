@@ -180,8 +180,7 @@ pub fn parse(text: &str, base: &Path) -> Result<App> {
         let mut variables = BTreeMap::new();
         for (name, value) in rc.variables {
             check_variable_name(&name).with_context(|| field(&format!("variables.{name}")))?;
-            let t = Template::parse(&value)
-                .with_context(|| field(&format!("variables.{name}")))?;
+            let t = Template::parse(&value).with_context(|| field(&format!("variables.{name}")))?;
             check_template_vars(&t, &raw.variables)
                 .with_context(|| field(&format!("variables.{name}")))?;
             variables.insert(name, t);
@@ -318,8 +317,10 @@ mod tests {
 
     #[test]
     fn names_unknown_template_variable() {
-        let e = app("[component.a]\nsource = \"a.wasm\"\n[component.a.variables]\nk = \"{{ nope }}\"\n")
-            .unwrap_err();
+        let e = app(
+            "[component.a]\nsource = \"a.wasm\"\n[component.a.variables]\nk = \"{{ nope }}\"\n",
+        )
+        .unwrap_err();
         let msg = format!("{e:#}");
         assert!(msg.contains("component.a.variables.k"), "{msg}");
         assert!(msg.contains("unknown variable \"nope\""), "{msg}");

@@ -124,7 +124,12 @@ mod tests {
 
     fn policy(entries: &[&str]) -> OutboundPolicy {
         OutboundPolicy {
-            allowed: Arc::new(entries.iter().map(|e| AllowedHost::parse(e).unwrap()).collect()),
+            allowed: Arc::new(
+                entries
+                    .iter()
+                    .map(|e| AllowedHost::parse(e).unwrap())
+                    .collect(),
+            ),
         }
     }
 

@@ -95,7 +95,9 @@ pub fn prepare(
         define_type_only_imports(engine, &mut linker, &component)?;
         let pre = ProxyPre::new(linker.instantiate_pre(&component)?)
             .map_err(anyhow::Error::from)
-            .with_context(|| format!("component.{id}: not an HTTP component (wasi:http/incoming-handler)"))?;
+            .with_context(|| {
+                format!("component.{id}: not an HTTP component (wasi:http/incoming-handler)")
+            })?;
 
         let mut allowed = Vec::new();
         for (i, t) in c.allowed_outbound_hosts.iter().enumerate() {
@@ -155,7 +157,9 @@ fn define_type_only_imports(
 
 fn load_cached(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> Result<Component> {
     let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut engine_hash);
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut engine_hash);
     let mut h = Sha256::new();
     h.update(engine_hash.finish().to_le_bytes());
     h.update(bytes);
@@ -166,7 +170,9 @@ fn load_cached(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> Result<Compon
         // compatibility hash (part of the key), in a directory only this host writes.
         match unsafe { Component::deserialize_file(engine, &path) } {
             Ok(c) => return Ok(c),
-            Err(e) => tracing::warn!(error = %e, path = %path.display(), "ignoring bad cache entry"),
+            Err(e) => {
+                tracing::warn!(error = %e, path = %path.display(), "ignoring bad cache entry")
+            }
         }
     }
     let component = Component::new(engine, bytes)?;

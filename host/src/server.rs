@@ -127,7 +127,10 @@ impl Server {
     async fn run(&self, c: &Prepared, req: Request<Incoming>) -> Result<Response<Body>> {
         let mut store = c.new_store(&self.engine);
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let req = store.data_mut().http().new_incoming_request(Scheme::Http, req)?;
+        let req = store
+            .data_mut()
+            .http()
+            .new_incoming_request(Scheme::Http, req)?;
         let out = store.data_mut().http().new_response_outparam(tx)?;
         let pre = c.pre.clone();
         // The guest may keep streaming the body after it has sent the headers, so it runs in

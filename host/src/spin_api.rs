@@ -26,7 +26,10 @@ use spin::variables::variables as vars3;
 
 /// Adds the Spin interfaces to a linker.
 pub fn add_to_linker(linker: &mut wasmtime::component::Linker<RequestState>) -> anyhow::Result<()> {
-    Ok(SpinPlatform::add_to_linker::<_, wasmtime::component::HasSelf<RequestState>>(linker, |s| s)?)
+    Ok(SpinPlatform::add_to_linker::<
+        _,
+        wasmtime::component::HasSelf<RequestState>,
+    >(linker, |s| s)?)
 }
 
 enum VarError {
@@ -48,7 +51,9 @@ impl RequestState {
     }
 
     fn conn(&mut self, r: &Resource<SqliteConn>) -> Result<&mut SqliteConn, SqlError> {
-        self.table.get_mut(r).map_err(|_| SqlError::InvalidConnection)
+        self.table
+            .get_mut(r)
+            .map_err(|_| SqlError::InvalidConnection)
     }
 }
 

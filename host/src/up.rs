@@ -47,7 +47,11 @@ pub fn load(args: &UpArgs) -> Result<Loaded> {
     let vars = crate::variables::resolve(&app, &args.variables, |k| std::env::var(k).ok())?;
     for (name, origin) in &vars.origins {
         let secret = app.variables[name].secret;
-        let shown = if secret { "<secret>" } else { vars.values[name].as_str() };
+        let shown = if secret {
+            "<secret>"
+        } else {
+            vars.values[name].as_str()
+        };
         tracing::debug!(variable = %name, value = %shown, ?origin, "variable resolved");
         let _ = Origin::Flag;
     }
@@ -108,7 +112,10 @@ pub async fn run(args: UpArgs) -> Result<()> {
     println!("Serving http://{addr}");
     println!("Available Routes:");
     for r in &loaded.app.routes {
-        let shown = r.route.strip_suffix("/...").map(|p| format!("{p} (wildcard)"));
+        let shown = r
+            .route
+            .strip_suffix("/...")
+            .map(|p| format!("{p} (wildcard)"));
         println!(
             "  {}: http://{addr}{}",
             r.component,

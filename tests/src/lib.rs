@@ -9,12 +9,19 @@ use std::time::{Duration, Instant};
 
 /// The workspace root (where `spin.toml` and `target/` are).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn binary(name: &str) -> PathBuf {
     let p = root().join("target/release").join(name);
-    assert!(p.is_file(), "{} missing: run `make build` (make test does)", p.display());
+    assert!(
+        p.is_file(),
+        "{} missing: run `make build` (make test does)",
+        p.display()
+    );
     p
 }
 
@@ -163,7 +170,12 @@ pub fn get(url: &str) -> Answer {
 }
 
 pub fn post(url: &str, body: &str) -> Answer {
-    request("POST", url, &[("content-type", "application/json")], Some(body))
+    request(
+        "POST",
+        url,
+        &[("content-type", "application/json")],
+        Some(body),
+    )
 }
 
 /// One request received by a [`FakeEndpoint`].

@@ -26,7 +26,10 @@ fn routes_follow_spin_precedence_and_set_spin_headers() {
 
     let deeper = get(&host.url("/c/deeper/a/b?x=1")).json();
     assert_eq!(deeper["headers"]["spin-matched-route"], "/c/deeper/...");
-    assert_eq!(deeper["headers"]["spin-raw-component-route"], "/c/deeper/...");
+    assert_eq!(
+        deeper["headers"]["spin-raw-component-route"],
+        "/c/deeper/..."
+    );
     assert_eq!(deeper["headers"]["spin-component-route"], "/c/deeper");
     assert_eq!(deeper["headers"]["spin-path-info"], "/a/b");
     assert_eq!(deeper["headers"]["spin-base-path"], "/");
@@ -63,7 +66,10 @@ fn sqlite_persists_across_requests_and_restarts() {
         assert_eq!(bad.status, 500);
         assert!(bad.body.contains("syntax error"), "{}", bad.body);
     }
-    assert!(dir.join("sqlite_db.db").is_file(), "Spin's file name in the state dir");
+    assert!(
+        dir.join("sqlite_db.db").is_file(),
+        "Spin's file name in the state dir"
+    );
     let host = Host::start(&manifest(), &dir, &args).unwrap();
     assert_eq!(get(&host.url("/c/sqlite/count")).json()["count"], 3);
     // A component without `sqlite_databases` is refused.
@@ -93,7 +99,9 @@ fn kill9_during_writes_keeps_every_answered_row() {
     for _ in 0..8 {
         let (url, acked, stop) = (url.clone(), acked.clone(), stop.clone());
         writers.push(std::thread::spawn(move || {
-            let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(5)).build();
+            let agent = ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(5))
+                .build();
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                 match agent.post(&url).send_string("row") {
                     Ok(r) if r.status() == 200 => {
@@ -113,9 +121,14 @@ fn kill9_during_writes_keeps_every_answered_row() {
     let acked = acked.load(std::sync::atomic::Ordering::SeqCst);
     assert!(acked > 50, "only {acked} writes answered before the kill");
     let host = Host::start(&manifest(), &dir, &args).unwrap();
-    let count = get(&host.url("/c/sqlite/count")).json()["count"].as_u64().unwrap();
+    let count = get(&host.url("/c/sqlite/count")).json()["count"]
+        .as_u64()
+        .unwrap();
     // Every answered insert is there; at most the in-flight ones (one per writer) more.
-    assert!(count >= acked && count <= acked + 8, "acked {acked}, stored {count}");
+    assert!(
+        count >= acked && count <= acked + 8,
+        "acked {acked}, stored {count}"
+    );
 }
 
 #[test]
@@ -123,24 +136,41 @@ fn variables_follow_spin_precedence() {
     let dir = temp_dir("vars");
     let m = manifest();
     let host = Host::start(&m, &dir, &["--variable", "secret_token=t"]).unwrap();
-    assert_eq!(get(&host.url("/c/var/greeting")).json()["value"], "manifest-default");
-    assert_eq!(get(&host.url("/c/var/composed")).json()["value"], "pre-manifest-default-post");
+    assert_eq!(
+        get(&host.url("/c/var/greeting")).json()["value"],
+        "manifest-default"
+    );
+    assert_eq!(
+        get(&host.url("/c/var/composed")).json()["value"],
+        "pre-manifest-default-post"
+    );
     assert_eq!(get(&host.url("/c/var/token")).json()["value"], "t");
     let undefined = get(&host.url("/c/var/nope"));
     assert_eq!(undefined.status, 404);
     assert!(undefined.body.contains("Undefined"), "{}", undefined.body);
     drop(host);
 
-    let env = [("SPIN_VARIABLE_GREETING", "from-env"), ("SPIN_VARIABLE_SECRET_TOKEN", "e")];
+    let env = [
+        ("SPIN_VARIABLE_GREETING", "from-env"),
+        ("SPIN_VARIABLE_SECRET_TOKEN", "e"),
+    ];
     let host = Host::start_env(&m, &dir, &[], &env).unwrap();
-    assert_eq!(get(&host.url("/c/var/greeting")).json()["value"], "from-env");
+    assert_eq!(
+        get(&host.url("/c/var/greeting")).json()["value"],
+        "from-env"
+    );
     drop(host);
 
     let host = Host::start_env(&m, &dir, &["--variable", "greeting=from-flag"], &env).unwrap();
-    assert_eq!(get(&host.url("/c/var/greeting")).json()["value"], "from-flag");
+    assert_eq!(
+        get(&host.url("/c/var/greeting")).json()["value"],
+        "from-flag"
+    );
     drop(host);
 
-    let err = Host::start(&m, &dir, &[]).err().expect("must refuse to start");
+    let err = Host::start(&m, &dir, &[])
+        .err()
+        .expect("must refuse to start");
     assert!(err.contains("secret_token"), "{err}");
 }
 
@@ -152,19 +182,35 @@ fn outbound_http_only_to_allowed_hosts() {
     let host = start("outbound", &["--variable", &upstream_var]);
     let enc = |u: String| u.replace(':', "%3A").replace('/', "%2F");
 
-    let ok = get(&host.url(&format!("/c/outbound?url={}", enc(format!("{}/ping", upstream.origin)))));
+    let ok = get(&host.url(&format!(
+        "/c/outbound?url={}",
+        enc(format!("{}/ping", upstream.origin))
+    )));
     assert_eq!(ok.status, 200, "{}", ok.body);
     assert_eq!(ok.json()["status"], 200);
     assert_eq!(upstream.received().len(), 1);
     assert_eq!(upstream.received()[0].path, "/ping");
 
-    let denied = get(&host.url(&format!("/c/outbound?url={}", enc(format!("{}/ping", other.origin)))));
+    let denied = get(&host.url(&format!(
+        "/c/outbound?url={}",
+        enc(format!("{}/ping", other.origin))
+    )));
     assert_eq!(denied.status, 502);
-    assert!(denied.body.contains("Denied") || denied.body.contains("denied"), "{}", denied.body);
-    assert!(other.received().is_empty(), "a denied request must not leave the host");
+    assert!(
+        denied.body.contains("Denied") || denied.body.contains("denied"),
+        "{}",
+        denied.body
+    );
+    assert!(
+        other.received().is_empty(),
+        "a denied request must not leave the host"
+    );
 
     // The trapper component has no allowed hosts at all.
-    let none = get(&host.url(&format!("/t/outbound?url={}", enc(format!("{}/ping", upstream.origin)))));
+    let none = get(&host.url(&format!(
+        "/t/outbound?url={}",
+        enc(format!("{}/ping", upstream.origin))
+    )));
     assert_eq!(none.status, 502);
     assert_eq!(upstream.received().len(), 1);
 }
@@ -183,7 +229,10 @@ fn a_trapping_component_answers_500_and_the_host_keeps_serving() {
     assert_eq!(get(&host.url("/t/trap")).status, 500);
     assert_eq!(get(&host.url("/t/trap")).status, 500);
     assert_eq!(get(&host.url("/c/exact")).status, 200);
-    assert_eq!(post(&host.url("/c/sqlite/insert"), "after-trap").status, 200);
+    assert_eq!(
+        post(&host.url("/c/sqlite/insert"), "after-trap").status,
+        200
+    );
 }
 
 #[test]
@@ -208,7 +257,11 @@ fn bad_manifests_are_refused_naming_the_field() {
     ];
     for (i, (body, expected)) in cases.iter().enumerate() {
         let m = dir.join(format!("bad{i}.toml"));
-        std::fs::write(&m, format!("spin_manifest_version = 2\n[application]\nname = \"bad\"\n{body}")).unwrap();
+        std::fs::write(
+            &m,
+            format!("spin_manifest_version = 2\n[application]\nname = \"bad\"\n{body}"),
+        )
+        .unwrap();
         let out = std::process::Command::new(&host_bin)
             .args(["check", "--from"])
             .arg(&m)
@@ -216,6 +269,9 @@ fn bad_manifests_are_refused_naming_the_field() {
             .unwrap();
         assert!(!out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(expected), "case {i}: expected {expected:?} in {err}");
+        assert!(
+            err.contains(expected),
+            "case {i}: expected {expected:?} in {err}"
+        );
     }
 }

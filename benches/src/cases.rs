@@ -1,0 +1,208 @@
+//! The cases, with their targets and the reference figures they are compared with.
+//!
+//! To add a case: write one `fn(&Cx, SocketAddr) -> Result<Row>` (or `fn(&Cx) -> Result<Row>`
+//! for one that starts its own processes) and list it in [`all`].
+
+use anyhow::{ensure, Context, Result};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::case::{Case, Cx};
+use crate::hostproc;
+use crate::load::{get, post, Limit};
+use crate::table::Row;
+
+/// Real Spin 4.0.2 on these 2-core machines (from the issue).
+pub mod spin {
+    pub const HELLO_C32_RPS: f64 = 7_800.0;
+    pub const HELLO_C32_P99_MS: f64 = 7.8;
+    pub const HELLO_C1_RPS: f64 = 3_660.0;
+    pub const HELLO_C1_P99_MS: f64 = 0.38;
+    pub const SQLITE_INSERT_RPS: f64 = 374.0;
+    pub const SQLITE_INSERT_WAL_RPS: f64 = 1_916.0;
+    pub const SQLITE_INSERT_WAL_P99_MS: f64 = 650.0;
+}
+
+/// Our targets.
+pub mod target {
+    pub const SQLITE_INSERT_RPS: f64 = 4_000.0;
+    pub const SQLITE_INSERT_P99_MS: f64 = 20.0;
+    pub const INSTANTIATE_US: f64 = 100.0;
+    pub const WARM_START_MS: f64 = 1_000.0;
+}
+
+pub const HELLO_C1: &str = "hello c=1";
+pub const HELLO_C32: &str = "hello c=32";
+
+pub fn all() -> Vec<Case> {
+    vec![
+        Case::served("hello-c1", HELLO_C1, hello_c1),
+        Case::served("hello-c32", HELLO_C32, hello_c32),
+        Case::served("sqlite-insert", "sqlite insert c=32", sqlite_insert),
+        Case::standalone("instantiate", "instantiate", instantiate),
+        Case::standalone(
+            "warm-start",
+            "start→first response (warm cache)",
+            warm_start,
+        ),
+    ]
+}
+
+pub fn footnote(duration: Duration, client_threads: usize) -> String {
+    format!(
+        "Reference (from the issue): real Spin 4.0.2 on these 2-core machines: hello {} req/s \
+         p99 {} ms at c=32, {} req/s p99 {} ms at c=1; one SQLite insert per request {} req/s at \
+         c=32 ({} with WAL, p99 {} ms).\n\
+         Targets: host ≥ Spin's hello figures; SQLite ≥ {} inserts/s and p99 ≤ {} ms at c=32; \
+         instantiate ≤ {} µs; warm start ≤ {} s.\n\
+         Load cases run {} s each (after a short warm-up for hello) on one keep-alive connection \
+         per concurrent worker; req/s counts 2xx answers; p50/p99 cover every answer. The load \
+         generator ({client_threads} client thread(s)) and the host share the machine's {} cores.",
+        crate::table::thousands(spin::HELLO_C32_RPS),
+        spin::HELLO_C32_P99_MS,
+        crate::table::thousands(spin::HELLO_C1_RPS),
+        spin::HELLO_C1_P99_MS,
+        crate::table::thousands(spin::SQLITE_INSERT_RPS),
+        crate::table::thousands(spin::SQLITE_INSERT_WAL_RPS),
+        spin::SQLITE_INSERT_WAL_P99_MS,
+        crate::table::thousands(target::SQLITE_INSERT_RPS),
+        target::SQLITE_INSERT_P99_MS,
+        target::INSTANTIATE_US,
+        target::WARM_START_MS / 1000.0,
+        duration.as_secs_f64(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    )
+}
+
+fn hello(cx: &Cx, addr: SocketAddr, concurrency: usize) -> Result<crate::load::LoadReport> {
+    cx.load_until(addr, concurrency, Limit::Count(500), |_| get("/hello"))?;
+    cx.load(addr, concurrency, |_| get("/hello"))
+}
+
+fn hello_c1(cx: &Cx, addr: SocketAddr) -> Result<Row> {
+    let r = hello(cx, addr, 1)?;
+    Ok(Row::throughput(&r, "req/s")
+        .at_least(
+            spin::HELLO_C1_RPS,
+            format!("≥ {} req/s", crate::table::thousands(spin::HELLO_C1_RPS)),
+        )
+        .p99_at_most(spin::HELLO_C1_P99_MS)
+        .vs("Spin", spin::HELLO_C1_RPS))
+}
+
+fn hello_c32(cx: &Cx, addr: SocketAddr) -> Result<Row> {
+    let r = hello(cx, addr, 32)?;
+    Ok(Row::throughput(&r, "req/s")
+        .at_least(
+            spin::HELLO_C32_RPS,
+            format!("≥ {} req/s", crate::table::thousands(spin::HELLO_C32_RPS)),
+        )
+        .p99_at_most(spin::HELLO_C32_P99_MS)
+        .vs("Spin", spin::HELLO_C32_RPS))
+}
+
+/// One INSERT per request (WAL, synchronous=FULL), then checks every 200 was stored once.
+fn sqlite_insert(cx: &Cx, addr: SocketAddr) -> Result<Row> {
+    let r = cx.load(addr, 32, |i| {
+        post("/c/sqlite/insert", "text/plain", format!("bench item {i}"))
+    })?;
+    let (status, body) = cx.fetch(addr, get("/c/sqlite/count"))?;
+    ensure!(status.is_success(), "GET /c/sqlite/count: {status}");
+    let json: serde_json::Value =
+        serde_json::from_slice(&body).context("GET /c/sqlite/count: not JSON")?;
+    let count = json["count"]
+        .as_u64()
+        .context("GET /c/sqlite/count: no count")?;
+    let once = count == r.status_200;
+    Ok(Row::throughput(&r, "inserts/s")
+        .at_least(
+            target::SQLITE_INSERT_RPS,
+            format!("≥ {}/s", crate::table::thousands(target::SQLITE_INSERT_RPS)),
+        )
+        .p99_at_most(target::SQLITE_INSERT_P99_MS)
+        .check("stored exactly once", once)
+        .vs_case(HELLO_C32)
+        .vs("Spin+WAL", spin::SQLITE_INSERT_WAL_RPS)
+        .note(format!(
+            "stored exactly once: {} ({count} rows, {} answered 200)",
+            if once { "yes" } else { "no" },
+            r.status_200
+        )))
+}
+
+/// `safetynet-host bench-instantiate`: mean µs per instantiation of `hello`.
+fn instantiate(cx: &Cx) -> Result<Row> {
+    let dir = cx.state_dir("instantiate")?;
+    let mut cmd = cx.host.command("bench-instantiate", &dir);
+    cmd.args(["--component", "hello", "-n", "20000"]);
+    let out = hostproc::run_to_end(
+        cmd,
+        &dir.join("bench-instantiate.stderr.log"),
+        Duration::from_secs(300),
+    )
+    .context("bench-instantiate")?;
+    let line = out
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .context("bench-instantiate printed nothing")?;
+    let us: f64 = line
+        .trim()
+        .parse()
+        .with_context(|| format!("bench-instantiate printed {line:?}"))?;
+    let row = Row::value(us, 1, "µs").at_most(
+        target::INSTANTIATE_US,
+        format!("≤ {} µs", target::INSTANTIATE_US),
+    );
+    if row.met() && !cx.keep_state {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(row.note("mean of 20,000, component hello"))
+}
+
+/// Starts the host on `dir` and returns the time from spawn to the first 200 from GET /hello.
+fn time_to_first_hello(cx: &Cx, dir: &std::path::Path) -> Result<Duration> {
+    let mut host = cx.start_host(dir)?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = String::new();
+    for _ in 0..3_000 {
+        match cx.fetch(host.addr, get("/hello")) {
+            Ok((s, _)) if s.is_success() => {
+                let t = host.spawned.elapsed();
+                host.stop()?;
+                return Ok(t);
+            }
+            Ok((s, _)) => last = format!("status {s}"),
+            Err(e) => last = format!("{e:#}"),
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    anyhow::bail!("no successful GET /hello within 30 s (last: {last})")
+}
+
+/// Start twice on one state dir; the second start (compiled cache filled) is the figure.
+fn warm_start(cx: &Cx) -> Result<Row> {
+    let dir = cx.state_dir("warm-start")?;
+    let cold = time_to_first_hello(cx, &dir).context("first (cold) start")?;
+    let cached = std::fs::read_dir(dir.join("compiled")).map_or(0, |d| d.count());
+    ensure!(
+        cached > 0,
+        "the first start left nothing in STATE_DIR/compiled"
+    );
+    let warm = time_to_first_hello(cx, &dir).context("second (warm) start")?;
+    let ms = warm.as_secs_f64() * 1000.0;
+    let row = Row::value(ms, 0, "ms").at_most(
+        target::WARM_START_MS,
+        format!("≤ {} s", target::WARM_START_MS / 1000.0),
+    );
+    if row.met() && !cx.keep_state {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(row.note(format!(
+        "cold start (empty cache) {} ms; {cached} cache entries",
+        cold.as_millis()
+    )))
+}

@@ -1,0 +1,195 @@
+//! Starting and stopping `safetynet-host` as a real process, as an operator would.
+
+use anyhow::{bail, ensure, Context, Result};
+use std::io::{BufRead, BufReader};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long the host may take to print its address (a cold start compiles every component).
+pub const START_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long the host may take to exit after SIGTERM before it is killed.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The workspace root (where `target/` and `tests/fixtures/spin.toml` are).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benches/ has a parent")
+        .to_path_buf()
+}
+
+/// A fresh, empty directory `target/bench-state/<label>-<pid>`.
+pub fn fresh_state_dir(label: &str) -> Result<PathBuf> {
+    let dir = root()
+        .join("target/bench-state")
+        .join(format!("{label}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// What every host process of the bench is given.
+#[derive(Debug, Clone)]
+pub struct HostCmd {
+    pub bin: PathBuf,
+    pub manifest: PathBuf,
+    /// `--variable NAME=VALUE` flags.
+    pub variables: Vec<String>,
+}
+
+impl HostCmd {
+    /// `bin SUBCOMMAND --from MANIFEST --state-dir DIR --variable ...`.
+    pub fn command(&self, subcommand: &str, state_dir: &Path) -> Command {
+        let mut cmd = Command::new(&self.bin);
+        cmd.arg(subcommand)
+            .arg("--from")
+            .arg(&self.manifest)
+            .arg("--state-dir")
+            .arg(state_dir);
+        for v in &self.variables {
+            cmd.arg("--variable").arg(v);
+        }
+        cmd
+    }
+
+    /// Starts `up` on an ephemeral 127.0.0.1 port and waits for its "Serving http://ADDR" line.
+    pub fn start(&self, state_dir: &Path) -> Result<Host> {
+        ensure!(
+            self.bin.is_file(),
+            "{} missing: run `make build`",
+            self.bin.display()
+        );
+        let stderr_log = state_dir.join("host.stderr.log");
+        let mut cmd = self.command("up", state_dir);
+        cmd.arg("--listen")
+            .arg("127.0.0.1:0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_log)?);
+        let spawned = Instant::now();
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("starting {}", self.bin.display()))?;
+        let stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Keeps draining stdout after the address line so the host never blocks on the pipe;
+        // ends at EOF, when the host exits.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("Serving http://") {
+                    let _ = tx.send(addr.trim().to_string());
+                }
+            }
+        });
+        let mut host = Host {
+            child,
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            spawned,
+            stderr_log,
+        };
+        let line = match rx.recv_timeout(START_TIMEOUT) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = host.stop();
+                bail!(
+                    "host did not print its address within {START_TIMEOUT:?}; stderr:\n{}",
+                    host.stderr_tail(20)
+                );
+            }
+        };
+        host.addr = line
+            .parse()
+            .with_context(|| format!("host printed a bad address {line:?}"))?;
+        ensure!(
+            host.addr.ip() == IpAddr::V4(Ipv4Addr::LOCALHOST),
+            "host listens on {}, not 127.0.0.1",
+            host.addr
+        );
+        Ok(host)
+    }
+}
+
+/// A running `safetynet-host up`, stopped (SIGTERM, then SIGKILL) when dropped.
+pub struct Host {
+    child: Child,
+    pub addr: SocketAddr,
+    /// When the process was spawned.
+    pub spawned: Instant,
+    pub stderr_log: PathBuf,
+}
+
+impl Host {
+    /// The exit status if the host has already exited by itself (a crash during a case).
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// SIGTERM, as an operator would; SIGKILL if the host has not exited in 10 s.
+    pub fn stop(&mut self) -> Result<ExitStatus> {
+        if let Some(status) = self.exited() {
+            return Ok(status);
+        }
+        // SAFETY: signalling our own child by its pid.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + STOP_TIMEOUT;
+        while Instant::now() < deadline {
+            if let Some(status) = self.exited() {
+                return Ok(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        Ok(self.child.wait()?)
+    }
+
+    /// The last `n` lines the host wrote to stderr.
+    pub fn stderr_tail(&self, n: usize) -> String {
+        let text = std::fs::read_to_string(&self.stderr_log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+/// Runs a command to completion (killing it after `timeout`) and returns its stdout.
+pub fn run_to_end(mut cmd: Command, stderr_log: &Path, timeout: Duration) -> Result<String> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(stderr_log)?)
+        .spawn()
+        .context("spawning")?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut s);
+        s
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("did not finish within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = reader.join().unwrap_or_default();
+    if !status.success() {
+        let err = std::fs::read_to_string(stderr_log).unwrap_or_default();
+        bail!("exited with {status}: {}", err.trim());
+    }
+    Ok(out)
+}

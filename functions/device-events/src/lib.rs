@@ -1,0 +1,217 @@
+//! `POST /api/v1/device-events`: the signed webhook every device event arrives through.
+//!
+//! Order matters: find the device and check its signature before looking at anything else;
+//! answer a repeated `event_id` with the first answer; persist the event, any incident and its
+//! notifications in one transaction before answering; then send the immediate notifications
+//! (119 first) at once — the tick retries whatever did not get through.
+
+use serde_json::{json, Value};
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+use safetynet_fn_shared::api::{ApiError, ApiResult};
+use safetynet_fn_shared::db::Db;
+use safetynet_fn_shared::http::{header, respond};
+use safetynet_fn_shared::notify::{self, Context};
+use safetynet_fn_shared::routing_client::{self as routing, kind_from_str, EVENT_KINDS};
+use safetynet_fn_shared::store::{events, incidents, outbox, registry};
+use safetynet_fn_shared::validate::{opt_i64, parse_body, req_str, req_time};
+use safetynet_fn_shared::{delivery, secrets, signature, time};
+
+/// Kinds that show the resident was up and about (they reset the inactivity clock).
+const SHOWS_ACTIVITY: &[&str] = &[
+    "activity",
+    "door",
+    "emergency-call",
+    "voice-sos",
+    "reminder-ack",
+    "check-in",
+];
+
+#[http_component]
+async fn handle(req: Request) -> Response {
+    respond(receive(req).await)
+}
+
+enum Outcome {
+    New {
+        body: String,
+        deliver_incident: Option<String>,
+    },
+    Duplicate(String),
+}
+
+async fn receive(req: Request) -> ApiResult<Response> {
+    if *req.method() != Method::Post {
+        return Err(ApiError::method_not_allowed());
+    }
+    let now = time::now_ms();
+    let body = req.body();
+    let v = parse_body(body)?;
+
+    // Authenticate first: nothing about the payload is examined for an unsigned sender.
+    let device_id = req_str(&v, "device_id", 64)?;
+    let db = Db::open()?;
+    let device = registry::get_device(&db, device_id)?
+        .ok_or_else(|| ApiError::new(404, "unknown_device", format!("no device {device_id}")))?;
+    let master = spin_sdk::variables::get("secret_key")
+        .map_err(|_| ApiError::internal("secret_key variable not set"))?;
+    let secret = secrets::open(&master, &device.secret_sealed).ok_or_else(|| {
+        ApiError::internal("device secret cannot be decrypted (secret_key changed?)")
+    })?;
+    signature::verify(
+        &secret,
+        header(&req, "x-safetynet-timestamp"),
+        header(&req, "x-safetynet-signature"),
+        body,
+        now / 1000,
+    )
+    .map_err(|e| ApiError::unauthorized(e.message()))?;
+
+    let event_id = req_str(&v, "event_id", 128)?;
+    let kind_name = req_str(&v, "kind", 32)?;
+    let kind = kind_from_str(kind_name).ok_or_else(|| {
+        ApiError::invalid(
+            "kind",
+            format!(
+                "unknown event kind {kind_name:?}; one of {}",
+                EVENT_KINDS.join(", ")
+            ),
+        )
+    })?;
+    let occurred_at = req_time(&v, "occurred_at")?;
+    let sequence = opt_i64(&v, "sequence", 0, i64::MAX)?;
+    let data = match v.get("data") {
+        None | Some(Value::Null) => json!({}),
+        Some(d @ Value::Object(_)) => d.clone(),
+        Some(_) => return Err(ApiError::invalid("data", "must be an object")),
+    };
+
+    if let Some(first) = events::stored_response(&db, event_id)? {
+        return Ok(duplicate(first));
+    }
+
+    let resident = registry::get_resident(&db, &device.resident_id)?
+        .ok_or_else(|| ApiError::internal("device has no resident"))?;
+    let contacts = registry::contacts_of(&db, &resident.id)?;
+    let profile = routing::profile(&resident, &contacts);
+    let plan = routing::plan(event_id, &device.id, kind, occurred_at, &profile, now)?;
+    let severity = routing::severity_str(plan.severity);
+
+    let outcome = db.tx(|db| {
+        // Checked again under the write lock: two copies racing in are stored once.
+        if let Some(first) = events::stored_response(db, event_id)? {
+            return Ok(Outcome::Duplicate(first));
+        }
+        let mut incident: Option<(String, &str)> = None;
+        if plan.opens_incident {
+            if let Some(id) = incidents::find_open(db, &resident.id, kind_name)? {
+                incidents::join(db, &id, event_id, now)?;
+                incident = Some((id, "joined"));
+            } else {
+                let id = incidents::open(
+                    db,
+                    &incidents::NewIncident {
+                        resident_id: &resident.id,
+                        dong: &resident.dong,
+                        kind: kind_name,
+                        severity,
+                        source: event_id,
+                        now,
+                    },
+                    &notify::ladder(&plan),
+                )?;
+                let ctx = Context {
+                    incident_id: &id,
+                    kind: kind_name,
+                    severity,
+                    resident: &resident,
+                    contacts: &contacts,
+                    device: Some((&device.id, &device.kind)),
+                    event: Some((event_id, occurred_at)),
+                };
+                notify::enqueue_immediate(db, &ctx, &plan, now)?;
+                incident = Some((id, "opened"));
+            }
+        }
+        registry::touch(
+            db,
+            &device,
+            now,
+            kind_name == "heartbeat",
+            SHOWS_ACTIVITY.contains(&kind_name),
+        )?;
+        let answer = json!({
+            "event_id": event_id,
+            "status": "accepted",
+            "kind": kind_name,
+            "severity": severity,
+            "incident_id": incident.as_ref().map(|(id, _)| id.clone()),
+            "incident": incident.as_ref().map(|(_, how)| *how),
+        })
+        .to_string();
+        events::insert(
+            db,
+            &events::NewEvent {
+                event_id,
+                device_id: &device.id,
+                resident_id: &resident.id,
+                kind: kind_name,
+                occurred_at,
+                received_at: now,
+                sequence,
+                data: &data.to_string(),
+                incident_id: incident.as_ref().map(|(id, _)| id.as_str()),
+                response: &answer,
+            },
+        )?;
+        let deliver_incident = match incident {
+            Some((id, "opened")) => Some(id),
+            _ => None,
+        };
+        Ok(Outcome::New {
+            body: answer,
+            deliver_incident,
+        })
+    })?;
+
+    match outcome {
+        Outcome::Duplicate(first) => Ok(duplicate(first)),
+        Outcome::New {
+            body,
+            deliver_incident,
+        } => {
+            if let Some(incident_id) = deliver_incident {
+                eprintln!(
+                    "incident opened id={incident_id} kind={kind_name} device={}",
+                    device.id
+                );
+                // Already committed: a failure here only delays delivery until the next tick.
+                let rows = outbox::due(&db, now, Some(&incident_id), 50)?;
+                if let Err(e) = delivery::deliver(&db, rows, time::now_ms()).await {
+                    eprintln!(
+                        "immediate delivery error incident={incident_id} code={}",
+                        e.code
+                    );
+                }
+            }
+            Ok(answer(body, false))
+        }
+    }
+}
+
+fn answer(body: String, duplicate: bool) -> Response {
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .header(
+            "x-safetynet-duplicate",
+            if duplicate { "true" } else { "false" },
+        )
+        .body(body)
+        .build()
+}
+
+fn duplicate(first: String) -> Response {
+    answer(first, true)
+}

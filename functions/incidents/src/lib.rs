@@ -1,0 +1,145 @@
+//! Incidents (`/api/v1/incidents`): list, detail with timeline, acknowledge, resolve, cancel,
+//! statistics — and the tick (`/api/v1/jobs/tick`) that retries the outbox, climbs escalation
+//! ladders, and raises inactivity and device-offline incidents.
+
+mod stats;
+mod tick;
+
+use serde_json::{json, Value};
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+use safetynet_fn_shared::api::{ApiError, ApiResult};
+use safetynet_fn_shared::auth::{authenticate, Role, Staff};
+use safetynet_fn_shared::db::Db;
+use safetynet_fn_shared::http::{json as json_response, query_param, respond, segments};
+use safetynet_fn_shared::store::incidents::{self, Filter, OUTCOMES};
+use safetynet_fn_shared::store::{events, outbox, registry};
+use safetynet_fn_shared::time;
+use safetynet_fn_shared::validate::{opt_str, parse_body, req_enum, req_str};
+
+#[http_component]
+async fn handle(req: Request) -> Response {
+    respond(route(req).await)
+}
+
+async fn route(req: Request) -> ApiResult<Response> {
+    let db = Db::open()?;
+    let staff = authenticate(&req, &db)?;
+    let seg = segments(&req);
+    let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
+    let m = req.method().clone();
+    match (m, &seg[..]) {
+        (Method::Post, ["api", "v1", "jobs", "tick"]) => tick::run(&req, &db, &staff).await,
+        (Method::Get, ["api", "v1", "incidents"]) => list(&req, &db, &staff),
+        (Method::Get, ["api", "v1", "incidents", "stats"]) => stats::get(&req, &db, &staff),
+        (Method::Get, ["api", "v1", "incidents", id]) => detail(&db, &staff, id),
+        (Method::Post, ["api", "v1", "incidents", id, action]) => {
+            act(&req, &db, &staff, id, action)
+        }
+        (_, ["api", "v1", "incidents", ..]) | (_, ["api", "v1", "jobs", "tick"]) => {
+            Err(ApiError::method_not_allowed())
+        }
+        _ => Err(ApiError::not_found("no such route")),
+    }
+}
+
+const STAFF_ROLES: &[Role] = &[Role::Dispatcher, Role::WelfareCentre];
+
+fn time_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
+    match query_param(req, name) {
+        None => Ok(None),
+        Some(s) => time::parse_rfc3339(&s)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 timestamp")),
+    }
+}
+
+fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
+    staff.require(STAFF_ROLES)?;
+    let state = query_param(req, "state");
+    if let Some(s) = &state {
+        if !["triggered", "acknowledged", "resolved", "cancelled"].contains(&s.as_str()) {
+            return Err(ApiError::invalid(
+                "state",
+                "one of triggered, acknowledged, resolved, cancelled",
+            ));
+        }
+    }
+    let limit = match query_param(req, "limit") {
+        None => 100,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=1000).contains(l))
+            .ok_or_else(|| ApiError::invalid("limit", "1 to 1000"))?,
+    };
+    let f = Filter {
+        state,
+        kind: query_param(req, "kind"),
+        dong: query_param(req, "dong"),
+        from: time_param(req, "from")?,
+        to: time_param(req, "to")?,
+        dispatch_failed: query_param(req, "dispatch_failed").map(|v| v == "true"),
+        limit,
+    };
+    let list: Vec<Value> = incidents::list(db, staff, &f)?
+        .iter()
+        .map(|i| i.to_json())
+        .collect();
+    Ok(json_response(200, &json!({ "incidents": list })))
+}
+
+fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
+    staff.require(STAFF_ROLES)?;
+    let inc = incidents::get_visible(db, staff, id)?;
+    let mut body = inc.to_json();
+    if let Some(r) = registry::get_resident(db, &inc.resident_id)? {
+        body["resident"] = json!({"id": r.id, "name": r.name, "address": r.address, "dong": r.dong, "phone": r.phone, "medical_notes": r.medical_notes});
+    }
+    body["timeline"] = json!(incidents::timeline(db, id)?);
+    body["events"] = json!(events::of_incident(db, id)?);
+    body["escalation"] = json!(incidents::ladder(db, id)?);
+    body["notifications"] = json!(outbox::of_incident(db, id)?);
+    Ok(json_response(200, &body))
+}
+
+fn act(req: &Request, db: &Db, staff: &Staff, id: &str, action: &str) -> ApiResult<Response> {
+    staff.require(STAFF_ROLES)?;
+    incidents::get_visible(db, staff, id)?;
+    let v = if req.body().is_empty() {
+        json!({})
+    } else {
+        parse_body(req.body())?
+    };
+    let now = time::now_ms();
+    match action {
+        "acknowledge" => {
+            let note = opt_str(&v, "note", 2000)?;
+            db.tx(|db| incidents::acknowledge(db, id, &staff.id, note, now))?;
+        }
+        "resolve" => {
+            let outcome = req_enum(&v, "outcome", OUTCOMES)?;
+            let note = opt_str(&v, "note", 2000)?;
+            db.tx(|db| incidents::close(db, id, &staff.id, "resolved", outcome, note, now))?;
+        }
+        "cancel" => {
+            let reason = req_str(&v, "reason", 2000)?;
+            db.tx(|db| {
+                incidents::close(
+                    db,
+                    id,
+                    &staff.id,
+                    "cancelled",
+                    "false-alarm",
+                    Some(reason),
+                    now,
+                )
+            })?;
+        }
+        _ => return Err(ApiError::not_found(format!("no action {action:?}"))),
+    }
+    eprintln!("incident {action} id={id} by={}", staff.id);
+    let inc = incidents::get(db, id)?.expect("exists");
+    Ok(json_response(200, &inc.to_json()))
+}

@@ -1,0 +1,57 @@
+//! `GET /api/v1/incidents/stats`: the figures a city reports — incidents by month (KST), kind
+//! and outcome, within the caller's scope.
+
+use serde_json::{json, Map, Value};
+use spin_sdk::http::{Request, Response};
+
+use safetynet_fn_shared::api::ApiResult;
+use safetynet_fn_shared::auth::Staff;
+use safetynet_fn_shared::db::Db;
+use safetynet_fn_shared::http::json as json_response;
+use safetynet_fn_shared::store::incidents::{self, Filter};
+use safetynet_fn_shared::time::month_kst;
+
+fn bump(map: &mut Map<String, Value>, key: &str) {
+    let n = map.get(key).and_then(Value::as_i64).unwrap_or(0);
+    map.insert(key.to_string(), json!(n + 1));
+}
+
+pub fn get(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
+    staff.require(super::STAFF_ROLES)?;
+    let f = Filter {
+        dong: safetynet_fn_shared::http::query_param(req, "dong"),
+        from: super::time_param(req, "from")?,
+        to: super::time_param(req, "to")?,
+        limit: i64::MAX,
+        ..Filter::default()
+    };
+    let list = incidents::list(db, staff, &f)?;
+    let mut by_month: Map<String, Value> = Map::new();
+    let mut by_kind = Map::new();
+    let mut by_outcome = Map::new();
+    let mut dispatch_failed = 0;
+    for i in &list {
+        let outcome = i.outcome.clone().unwrap_or_else(|| "open".to_string());
+        bump(&mut by_kind, &i.kind);
+        bump(&mut by_outcome, &outcome);
+        if i.dispatch_failed {
+            dispatch_failed += 1;
+        }
+        let month = by_month
+            .entry(month_kst(i.opened_at))
+            .or_insert_with(|| json!({"total": 0, "by_kind": {}, "by_outcome": {}}));
+        month["total"] = json!(month["total"].as_i64().unwrap_or(0) + 1);
+        bump(month["by_kind"].as_object_mut().unwrap(), &i.kind);
+        bump(month["by_outcome"].as_object_mut().unwrap(), &outcome);
+    }
+    Ok(json_response(
+        200,
+        &json!({
+            "total": list.len(),
+            "by_month": by_month,
+            "by_kind": by_kind,
+            "by_outcome": by_outcome,
+            "dispatch_failed": dispatch_failed,
+        }),
+    ))
+}

@@ -1,0 +1,181 @@
+//! `POST /api/v1/jobs/tick`: the suite's clock work, called by the device bridge (or a CronJob).
+//!
+//! Each step is idempotent, so overlapping or repeated ticks are harmless: escalation rungs are
+//! marked fired in the same commit that queues their notification, detection skips residents
+//! who already have an incident since their last sign of life, and deliveries carry keys.
+
+use serde_json::{json, Value};
+use spin_sdk::http::{Request, Response};
+
+use safetynet_fn_shared::api::{ApiError, ApiResult};
+use safetynet_fn_shared::auth::{Role, Staff};
+use safetynet_fn_shared::db::Db;
+use safetynet_fn_shared::delivery;
+use safetynet_fn_shared::http::json as json_response;
+use safetynet_fn_shared::notify::{self, Context};
+use safetynet_fn_shared::routing_client::{self as routing, kind_from_str};
+use safetynet_fn_shared::store::{incidents, outbox, registry};
+use safetynet_fn_shared::time;
+use safetynet_fn_shared::validate::parse_body;
+
+const BATCH: i64 = 200;
+
+pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
+    staff.require(&[Role::Clock])?;
+    let body = if req.body().is_empty() {
+        json!({})
+    } else {
+        parse_body(req.body())?
+    };
+    // `now` may be given for drills and tests: it lets a ladder be walked without waiting.
+    let now = match body.get("now") {
+        None | Some(Value::Null) => time::now_ms(),
+        Some(Value::String(s)) => time::parse_rfc3339(s)
+            .ok_or_else(|| ApiError::invalid("now", "must be an RFC 3339 timestamp"))?,
+        Some(_) => return Err(ApiError::invalid("now", "must be an RFC 3339 timestamp")),
+    };
+
+    let escalated = climb_ladders(db, now)?;
+    let inactivity = detect_inactivity(db, now)?;
+    let offline = detect_offline(db, now)?;
+    let rows = outbox::due(db, now, None, BATCH)?;
+    let report = delivery::deliver(db, rows, now).await?;
+    Ok(json_response(
+        200,
+        &json!({
+            "now": time::to_rfc3339(now),
+            "escalated": escalated,
+            "inactivity_opened": inactivity,
+            "offline_opened": offline,
+            "delivered": report.delivered,
+            "failed": report.failed,
+            "pending": outbox::pending_count(db)?,
+        }),
+    ))
+}
+
+fn climb_ladders(db: &Db, now: i64) -> ApiResult<u32> {
+    let due = incidents::due_escalations(db, now, BATCH)?;
+    let mut n = 0;
+    for (incident_id, step) in due {
+        let Some(inc) = incidents::get(db, &incident_id)? else {
+            continue;
+        };
+        let Some(resident) = registry::get_resident(db, &inc.resident_id)? else {
+            continue;
+        };
+        let contacts = registry::contacts_of(db, &resident.id)?;
+        let ctx = Context {
+            incident_id: &incident_id,
+            kind: &inc.kind,
+            severity: &inc.severity,
+            resident: &resident,
+            contacts: &contacts,
+            device: None,
+            event: None,
+        };
+        db.tx(|db| {
+            outbox::enqueue(
+                db,
+                &incident_id,
+                step.step,
+                &step.channel,
+                &step.target,
+                &notify::payload(&ctx, &step.channel, &step.target),
+                now,
+            )?;
+            incidents::mark_fired(db, &incident_id, step.step, now)
+        })?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Opens an incident of `kind` for a condition the tick detected.
+fn open_detected(
+    db: &Db,
+    resident: &registry::Resident,
+    device: Option<&registry::Device>,
+    kind: &str,
+    now: i64,
+) -> ApiResult<bool> {
+    let contacts = registry::contacts_of(db, &resident.id)?;
+    let profile = routing::profile(resident, &contacts);
+    let event_id = format!("tick:{kind}:{}:{now}", resident.id);
+    let device_id = device.map(|d| d.id.as_str()).unwrap_or("");
+    let plan = routing::plan(
+        &event_id,
+        device_id,
+        kind_from_str(kind).expect("known kind"),
+        now,
+        &profile,
+        now,
+    )?;
+    if !plan.opens_incident {
+        return Ok(false);
+    }
+    let severity = routing::severity_str(plan.severity);
+    db.tx(|db| {
+        if incidents::find_open(db, &resident.id, kind)?.is_some() {
+            return Ok(false);
+        }
+        let id = incidents::open(
+            db,
+            &incidents::NewIncident {
+                resident_id: &resident.id,
+                dong: &resident.dong,
+                kind,
+                severity,
+                source: "tick",
+                now,
+            },
+            &notify::ladder(&plan),
+        )?;
+        let ctx = Context {
+            incident_id: &id,
+            kind,
+            severity,
+            resident,
+            contacts: &contacts,
+            device: device.map(|d| (d.id.as_str(), d.kind.as_str())),
+            event: None,
+        };
+        notify::enqueue_immediate(db, &ctx, &plan, now)?;
+        eprintln!(
+            "incident opened id={id} kind={kind} resident={} source=tick",
+            resident.id
+        );
+        Ok(true)
+    })
+}
+
+fn detect_inactivity(db: &Db, now: i64) -> ApiResult<u32> {
+    let mut n = 0;
+    for r in registry::inactive_residents(db, now)? {
+        let since = r.last_activity_at.unwrap_or(r.created_at);
+        if incidents::opened_since(db, &r.id, "inactivity", since)? {
+            continue;
+        }
+        if open_detected(db, &r, None, "inactivity", now)? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+fn detect_offline(db: &Db, now: i64) -> ApiResult<u32> {
+    let mut n = 0;
+    for d in registry::offline_devices(db, now)? {
+        let since = d.last_heartbeat_at.unwrap_or(d.created_at);
+        if incidents::opened_since(db, &d.resident_id, "device-offline", since)? {
+            continue;
+        }
+        let Some(r) = registry::get_resident(db, &d.resident_id)? else {
+            continue;
+        };
+        if open_detected(db, &r, Some(&d), "device-offline", now)? {
+            n += 1;
+        }
+    }
+    Ok(n)
+}

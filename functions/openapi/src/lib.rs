@@ -1,0 +1,15 @@
+//! Serves the suite's OpenAPI 3.1 document at `/api/v1/openapi.json`.
+
+use spin_sdk::http::{Request, Response};
+use spin_sdk::http_component;
+
+const DOCUMENT: &str = include_str!("../../../openapi/openapi.json");
+
+#[http_component]
+fn handle(_req: Request) -> Response {
+    Response::builder()
+        .status(200)
+        .header("content-type", "application/json")
+        .body(DOCUMENT)
+        .build()
+}

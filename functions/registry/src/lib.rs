@@ -1,0 +1,252 @@
+//! Residents, their contacts and devices, and staff tokens (`/api/v1/residents`, `/devices`,
+//! `/staff`). Enrolment is by admins or the resident's own dong welfare centre.
+
+use serde_json::{json, Value};
+use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http_component;
+
+use safetynet_fn_shared::api::{ApiError, ApiResult};
+use safetynet_fn_shared::auth::{authenticate, Role, Staff};
+use safetynet_fn_shared::db::Db;
+use safetynet_fn_shared::http::{json as json_response, query_param, respond, segments};
+use safetynet_fn_shared::store::registry::{
+    self, Contact, Device, Resident, DEVICE_KINDS, ELIGIBILITY, PROTOCOLS,
+};
+use safetynet_fn_shared::validate::{
+    opt_f64, opt_i64, opt_str, parse_body, phone, req_enum, req_str, req_time,
+};
+use safetynet_fn_shared::{ids, secrets, time};
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    respond(route(req))
+}
+
+fn route(req: Request) -> ApiResult<Response> {
+    let db = Db::open()?;
+    let staff = authenticate(&req, &db)?;
+    let seg = segments(&req);
+    let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
+    let m = req.method().clone();
+    match (m, &seg[..]) {
+        (Method::Post, ["api", "v1", "residents"]) => create_resident(&req, &db, &staff),
+        (Method::Get, ["api", "v1", "residents"]) => list_residents(&req, &db, &staff),
+        (Method::Get, ["api", "v1", "residents", id]) => get_resident(&db, &staff, id),
+        (Method::Post, ["api", "v1", "residents", id, "devices"]) => {
+            create_device(&req, &db, &staff, id)
+        }
+        (Method::Get, ["api", "v1", "residents", id, "devices"]) => {
+            let r = visible_resident(&db, &staff, id)?;
+            let devices: Vec<Value> = registry::devices_of(&db, &r.id)?
+                .iter()
+                .map(Device::to_json)
+                .collect();
+            Ok(json_response(200, &json!({ "devices": devices })))
+        }
+        (Method::Get, ["api", "v1", "devices", id]) => {
+            let d = registry::get_device(&db, id)?
+                .ok_or_else(|| ApiError::not_found(format!("no device {id}")))?;
+            visible_resident(&db, &staff, &d.resident_id)?;
+            Ok(json_response(200, &d.to_json()))
+        }
+        (Method::Post, ["api", "v1", "staff"]) => create_staff(&req, &db, &staff),
+        (_, ["api", "v1", "residents", ..])
+        | (_, ["api", "v1", "devices", ..])
+        | (_, ["api", "v1", "staff"]) => Err(ApiError::method_not_allowed()),
+        _ => Err(ApiError::not_found("no such route")),
+    }
+}
+
+fn visible_resident(db: &Db, staff: &Staff, id: &str) -> ApiResult<Resident> {
+    staff.require(&[Role::Dispatcher, Role::WelfareCentre, Role::SupportCentre])?;
+    let r = registry::get_resident(db, id)?
+        .ok_or_else(|| ApiError::not_found(format!("no resident {id}")))?;
+    staff.require_dong(&r.dong)?;
+    Ok(r)
+}
+
+fn create_resident(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
+    staff.require(&[Role::WelfareCentre])?;
+    let v = parse_body(req.body())?;
+    let dong = req_str(&v, "dong", 64)?.to_string();
+    staff.require_dong(&dong)?;
+    let eligibility = req_enum(&v, "eligibility", ELIGIBILITY)?.to_string();
+    let eligibility_until = if eligibility == "recently-discharged" {
+        Some(req_time(&v, "eligibility_until")?)
+    } else {
+        None
+    };
+    let (latitude, longitude) = match v.get("location") {
+        None | Some(Value::Null) => (None, None),
+        Some(loc) => (
+            Some(
+                opt_f64(loc, "lat", -90.0, 90.0)
+                    .map_err(|e| rename(e, "location.lat"))?
+                    .ok_or_else(|| ApiError::invalid("location.lat", "required"))?,
+            ),
+            Some(
+                opt_f64(loc, "lon", -180.0, 180.0)
+                    .map_err(|e| rename(e, "location.lon"))?
+                    .ok_or_else(|| ApiError::invalid("location.lon", "required"))?,
+            ),
+        ),
+    };
+    let now = time::now_ms();
+    let resident = Resident {
+        id: ids::new_id("res"),
+        name: req_str(&v, "name", 100)?.to_string(),
+        birth_year: opt_i64(&v, "birth_year", 1900, 2026)?,
+        phone: match v.get("phone") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(phone(&v, "phone")?),
+        },
+        address: req_str(&v, "address", 300)?.to_string(),
+        dong,
+        latitude,
+        longitude,
+        eligibility,
+        eligibility_until,
+        medical_notes: opt_str(&v, "medical_notes", 2000)?.map(str::to_string),
+        inactivity_threshold_minutes: opt_i64(&v, "inactivity_threshold_minutes", 1, 7 * 24 * 60)?
+            .unwrap_or(24 * 60),
+        last_activity_at: None,
+        created_at: now,
+    };
+    let mut contacts = Vec::new();
+    if let Some(list) = v.get("contacts") {
+        let list = list
+            .as_array()
+            .ok_or_else(|| ApiError::invalid("contacts", "must be an array"))?;
+        for (i, c) in list.iter().enumerate() {
+            let f = |name: &str| format!("contacts[{i}].{name}");
+            let name = req_str(c, "name", 100).map_err(|e| rename(e, &f("name")))?;
+            let phone_no = phone(c, "phone").map_err(|e| rename(e, &f("phone")))?;
+            let relation = req_str(c, "relation", 50).map_err(|e| rename(e, &f("relation")))?;
+            let priority = opt_i64(c, "priority", 1, 99)
+                .map_err(|e| rename(e, &f("priority")))?
+                .unwrap_or(i as i64 + 1);
+            contacts.push(Contact {
+                id: ids::new_id("con"),
+                resident_id: resident.id.clone(),
+                name: name.to_string(),
+                phone: phone_no,
+                relation: relation.to_string(),
+                priority,
+            });
+        }
+    }
+    db.tx(|db| registry::insert_resident(db, &resident, &contacts))?;
+    eprintln!(
+        "resident enrolled id={} dong={} by={}",
+        resident.id, resident.dong, staff.id
+    );
+    Ok(json_response(201, &resident.to_json(&contacts)))
+}
+
+/// Re-targets a field error at a nested field name.
+fn rename(mut e: ApiError, field: &str) -> ApiError {
+    if let Some(old) = e.field.take() {
+        e.message = e.message.replacen(&old, field, 1);
+        e.field = Some(field.to_string());
+    }
+    e
+}
+
+fn list_residents(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
+    staff.require(&[Role::Dispatcher, Role::WelfareCentre])?;
+    let dong = query_param(req, "dong");
+    let list = registry::list_residents(db, staff, dong.as_deref())?;
+    let items: Vec<Value> = list
+        .iter()
+        .map(|r| json!({"id": r.id, "name": r.name, "dong": r.dong, "eligibility": r.eligibility, "last_activity_at": r.last_activity_at.map(time::to_rfc3339)}))
+        .collect();
+    Ok(json_response(200, &json!({ "residents": items })))
+}
+
+fn get_resident(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
+    let r = visible_resident(db, staff, id)?;
+    let contacts = registry::contacts_of(db, &r.id)?;
+    let mut body = r.to_json(&contacts);
+    body["devices"] = json!(registry::devices_of(db, &r.id)?
+        .iter()
+        .map(Device::to_json)
+        .collect::<Vec<_>>());
+    Ok(json_response(200, &body))
+}
+
+fn create_device(req: &Request, db: &Db, staff: &Staff, resident_id: &str) -> ApiResult<Response> {
+    staff.require(&[Role::WelfareCentre])?;
+    let resident = registry::get_resident(db, resident_id)?
+        .ok_or_else(|| ApiError::not_found(format!("no resident {resident_id}")))?;
+    staff.require_dong(&resident.dong)?;
+    let v = parse_body(req.body())?;
+    let kind = req_enum(&v, "kind", DEVICE_KINDS)?.to_string();
+    let protocol = req_enum(&v, "protocol", PROTOCOLS)?.to_string();
+    let dc09_account = opt_str(&v, "dc09_account", 16)?.map(str::to_string);
+    if protocol == "dc09" && dc09_account.is_none() {
+        return Err(ApiError::invalid(
+            "dc09_account",
+            "required for protocol dc09",
+        ));
+    }
+    if let Some(a) = &dc09_account {
+        if !a.chars().all(|c| c.is_ascii_hexdigit()) || a.len() < 3 {
+            return Err(ApiError::invalid("dc09_account", "3 to 16 hex digits"));
+        }
+    }
+    let heartbeat_interval_s = opt_i64(&v, "heartbeat_interval_s", 10, 7 * 24 * 3600)?;
+    let master = spin_sdk::variables::get("secret_key")
+        .map_err(|_| ApiError::internal("secret_key variable not set"))?;
+    let secret = ids::random_hex(32);
+    let now = time::now_ms();
+    let device = Device {
+        id: ids::new_id("dev"),
+        resident_id: resident.id.clone(),
+        kind,
+        protocol,
+        dc09_account,
+        secret_sealed: secrets::seal(&master, secret.as_bytes()),
+        heartbeat_interval_s,
+        last_seen_at: None,
+        last_heartbeat_at: None,
+        created_at: now,
+    };
+    db.tx(|db| registry::insert_device(db, &device))?;
+    eprintln!(
+        "device registered id={} resident={} by={}",
+        device.id, resident.id, staff.id
+    );
+    let mut body = device.to_json();
+    // Shown once: only the encrypted form is kept.
+    body["secret"] = json!(secret);
+    Ok(json_response(201, &body))
+}
+
+fn create_staff(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
+    staff.require(&[])?;
+    let v = parse_body(req.body())?;
+    let name = req_str(&v, "name", 100)?;
+    let role_name = req_enum(&v, "role", Role::NAMES)?;
+    let role = Role::parse(role_name).expect("checked");
+    let dong = opt_str(&v, "dong", 64)?;
+    if role == Role::WelfareCentre && dong.is_none() {
+        return Err(ApiError::invalid(
+            "dong",
+            "required for a welfare-centre worker",
+        ));
+    }
+    let token = format!("sn_{}", ids::random_hex(24));
+    let id = ids::new_id("stf");
+    let now = time::now_ms();
+    db.tx(|db| {
+        registry::insert_staff(db, &id, &secrets::token_hash(&token), name, role, dong, now)
+    })?;
+    eprintln!(
+        "staff token issued id={id} role={role_name} by={}",
+        staff.id
+    );
+    Ok(json_response(
+        201,
+        &json!({"id": id, "name": name, "role": role_name, "dong": dong, "token": token}),
+    ))
+}

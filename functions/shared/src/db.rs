@@ -1,0 +1,154 @@
+//! The suite's SQLite database (`default`): connection, versioned migrations, transactions.
+//!
+//! Migrations are applied idempotently on open, guarded by `PRAGMA user_version` inside an
+//! IMMEDIATE transaction, so concurrent first requests cannot apply one twice. The first one
+//! switches the file to WAL (persisted in the file), which keeps writers from blocking readers
+//! under real Spin as well as on the embedded host.
+
+use spin_sdk::sqlite3::{Connection, QueryResult, Value};
+
+use crate::api::{ApiError, ApiResult};
+
+/// Schema versions in order; each is a list of statements (Spin runs one statement per call).
+fn migrations() -> Vec<Vec<&'static str>> {
+    let mut v1 = Vec::new();
+    v1.extend_from_slice(crate::store::registry::SCHEMA);
+    v1.extend_from_slice(crate::store::events::SCHEMA);
+    v1.extend_from_slice(crate::store::incidents::SCHEMA);
+    v1.extend_from_slice(crate::store::outbox::SCHEMA);
+    vec![v1]
+}
+
+pub struct Db {
+    conn: Connection,
+}
+
+fn db_err(e: spin_sdk::sqlite3::Error) -> ApiError {
+    ApiError::internal(format!("database: {e:?}"))
+}
+
+impl Db {
+    /// Opens `default` and brings the schema up to date.
+    pub fn open() -> ApiResult<Db> {
+        let conn = Connection::open_default().map_err(db_err)?;
+        let db = Db { conn };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn user_version(&self) -> ApiResult<i64> {
+        let r = self.exec("PRAGMA user_version", &[])?;
+        Ok(r.rows.first().and_then(|r| r.get::<i64>(0)).unwrap_or(0))
+    }
+
+    fn migrate(&self) -> ApiResult<()> {
+        let all = migrations();
+        if self.user_version()? >= all.len() as i64 {
+            return Ok(());
+        }
+        self.exec("PRAGMA journal_mode=WAL", &[])?;
+        self.tx(|db| {
+            let current = db.user_version()?;
+            for (i, statements) in all.iter().enumerate() {
+                let version = i as i64 + 1;
+                if version <= current {
+                    continue;
+                }
+                for s in statements {
+                    db.exec(s, &[])?;
+                }
+                db.exec(&format!("PRAGMA user_version = {version}"), &[])?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn exec(&self, sql: &str, params: &[Value]) -> ApiResult<QueryResult> {
+        self.conn.execute(sql, params).map_err(db_err)
+    }
+
+    pub fn changes(&self) -> u64 {
+        self.conn.changes()
+    }
+
+    /// Runs `f` in an IMMEDIATE transaction: committed if it returns Ok, rolled back otherwise.
+    pub fn tx<T>(&self, f: impl FnOnce(&Db) -> ApiResult<T>) -> ApiResult<T> {
+        self.exec("BEGIN IMMEDIATE", &[])?;
+        match f(self) {
+            Ok(v) => {
+                self.exec("COMMIT", &[])?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.exec("ROLLBACK", &[]);
+                Err(e)
+            }
+        }
+    }
+}
+
+pub fn text(s: impl Into<String>) -> Value {
+    Value::Text(s.into())
+}
+
+pub fn int(i: i64) -> Value {
+    Value::Integer(i)
+}
+
+pub fn opt_text(s: Option<impl Into<String>>) -> Value {
+    s.map_or(Value::Null, |s| Value::Text(s.into()))
+}
+
+pub fn opt_int(i: Option<i64>) -> Value {
+    i.map_or(Value::Null, Value::Integer)
+}
+
+pub fn opt_real(f: Option<f64>) -> Value {
+    f.map_or(Value::Null, Value::Real)
+}
+
+/// Column access by name on a result row.
+pub struct Row<'a> {
+    columns: &'a [String],
+    values: &'a [Value],
+}
+
+impl<'a> Row<'a> {
+    fn at(&self, col: &str) -> Option<&'a Value> {
+        let i = self.columns.iter().position(|c| c == col)?;
+        self.values.get(i)
+    }
+    pub fn str(&self, col: &str) -> String {
+        self.opt_str(col).unwrap_or_default()
+    }
+    pub fn opt_str(&self, col: &str) -> Option<String> {
+        match self.at(col) {
+            Some(Value::Text(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+    pub fn int(&self, col: &str) -> i64 {
+        self.opt_int(col).unwrap_or(0)
+    }
+    pub fn opt_int(&self, col: &str) -> Option<i64> {
+        match self.at(col) {
+            Some(Value::Integer(i)) => Some(*i),
+            _ => None,
+        }
+    }
+    pub fn opt_real(&self, col: &str) -> Option<f64> {
+        match self.at(col) {
+            Some(Value::Real(f)) => Some(*f),
+            Some(Value::Integer(i)) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+
+/// Iterates rows of a result with named-column access.
+pub fn rows(r: &QueryResult) -> impl Iterator<Item = Row<'_>> {
+    r.rows.iter().map(move |row| Row {
+        columns: &r.columns,
+        values: &row.values,
+    })
+}

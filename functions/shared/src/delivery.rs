@@ -1,0 +1,72 @@
+//! Sending outbox rows to 119 and the SMS gateway, then recording the outcome in one commit.
+
+use spin_sdk::http::{Request, Response};
+
+use crate::api::ApiResult;
+use crate::db::Db;
+use crate::store::incidents;
+use crate::store::outbox::{self, FLAG_AFTER_ATTEMPTS, OutboxRow};
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Report {
+    pub delivered: u32,
+    pub failed: u32,
+}
+
+fn url_for(destination: &str) -> Option<String> {
+    let var = if destination == "dispatch" {
+        "dispatch_url"
+    } else {
+        "sms_url"
+    };
+    spin_sdk::variables::get(var).ok().filter(|u| !u.is_empty())
+}
+
+async fn send_one(row: &OutboxRow) -> Result<(), String> {
+    let url = url_for(&row.destination)
+        .ok_or_else(|| format!("no URL configured for {}", row.destination))?;
+    let req = Request::post(url, row.payload.clone())
+        .header("content-type", "application/json")
+        .header("idempotency-key", row.id.clone())
+        .build();
+    match spin_sdk::http::send::<_, Response>(req).await {
+        Ok(resp) if (200..300).contains(resp.status()) => Ok(()),
+        Ok(resp) => Err(format!("HTTP {}", resp.status())),
+        Err(e) => Err(format!("send failed: {e}")),
+    }
+}
+
+/// Sends every row (in parallel) and commits the results.
+pub async fn deliver(db: &Db, rows: Vec<OutboxRow>, now: i64) -> ApiResult<Report> {
+    if rows.is_empty() {
+        return Ok(Report::default());
+    }
+    let results = futures::future::join_all(rows.iter().map(send_one)).await;
+    let mut report = Report::default();
+    db.tx(|db| {
+        for (row, result) in rows.iter().zip(&results) {
+            match result {
+                Ok(()) => {
+                    outbox::mark_delivered(db, &row.id, now)?;
+                    if row.destination == "dispatch" {
+                        incidents::clear_dispatch_failed(db, &row.incident_id)?;
+                    }
+                    report.delivered += 1;
+                }
+                Err(e) => {
+                    eprintln!(
+                        "delivery failed outbox={} incident={} error={e}",
+                        row.id, row.incident_id
+                    );
+                    let attempts = outbox::mark_failed(db, row, e, now)?;
+                    if row.destination == "dispatch" && attempts >= FLAG_AFTER_ATTEMPTS {
+                        incidents::flag_dispatch_failed(db, &row.incident_id, e, now)?;
+                    }
+                    report.failed += 1;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(report)
+}

@@ -1,0 +1,126 @@
+//! Turning a routing plan into outbox rows with the message each receiver needs.
+//!
+//! 119 gets what a dispatcher needs to send a crew (who, where, medical notes, which device and
+//! event); caregivers and the dong centre get a short Korean SMS. Payloads are snapshots taken
+//! when the incident opens, so a later record change cannot alter what was sent.
+
+use serde_json::{Value, json};
+
+use crate::api::ApiResult;
+use crate::db::Db;
+use crate::routing_client::{Plan, channel_str};
+use crate::store::incidents::Step;
+use crate::store::outbox;
+use crate::store::registry::{Contact, Resident};
+
+/// Everything a notification may mention.
+pub struct Context<'a> {
+    pub incident_id: &'a str,
+    pub kind: &'a str,
+    pub severity: &'a str,
+    pub resident: &'a Resident,
+    pub contacts: &'a [Contact],
+    pub device: Option<(&'a str, &'a str)>,
+    pub event: Option<(&'a str, i64)>,
+}
+
+fn kind_ko(kind: &str) -> &'static str {
+    match kind {
+        "emergency-call" => "응급호출",
+        "voice-sos" => "음성 SOS",
+        "fire" => "화재",
+        "smoke" => "연기 감지",
+        "gas" => "가스 누출",
+        "fall" => "낙상",
+        "inactivity" => "장시간 활동 없음",
+        "device-offline" => "장비 연결 끊김",
+        "low-battery" => "배터리 부족",
+        "power-loss" => "정전",
+        "crisis-utterance" => "위기 발화",
+        "check-in" => "안부 확인 도움 요청",
+        _ => "알림",
+    }
+}
+
+pub fn payload(ctx: &Context, channel: &str, target: &str) -> Value {
+    let r = ctx.resident;
+    match channel {
+        "dispatch119" | "welfare-check119" => json!({
+            "type": if channel == "dispatch119" { "emergency-dispatch" } else { "welfare-check" },
+            "incident_id": ctx.incident_id,
+            "kind": ctx.kind,
+            "severity": ctx.severity,
+            "resident": {
+                "id": r.id,
+                "name": r.name,
+                "birth_year": r.birth_year,
+                "phone": r.phone,
+                "address": r.address,
+                "dong": r.dong,
+                "location": match (r.latitude, r.longitude) {
+                    (Some(lat), Some(lon)) => json!({"lat": lat, "lon": lon}),
+                    _ => Value::Null,
+                },
+                "eligibility": r.eligibility,
+                "medical_notes": r.medical_notes,
+            },
+            "contacts": ctx.contacts.iter().map(|c| json!({"name": c.name, "phone": c.phone, "relation": c.relation})).collect::<Vec<_>>(),
+            "device": ctx.device.map(|(id, kind)| json!({"id": id, "kind": kind})),
+            "event": ctx.event.map(|(id, at)| json!({"event_id": id, "occurred_at": crate::time::to_rfc3339(at)})),
+        }),
+        "caregiver" => {
+            let phone = ctx
+                .contacts
+                .iter()
+                .find(|c| c.id == target)
+                .map(|c| c.phone.clone());
+            json!({
+                "type": "sms",
+                "channel": "caregiver",
+                "incident_id": ctx.incident_id,
+                "contact_id": target,
+                "to": phone,
+                "text": format!("[안전망] {} 님 {} 발생. 확인 후 응답해 주세요. (사건 {})", r.name, kind_ko(ctx.kind), ctx.incident_id),
+            })
+        }
+        _ => json!({
+            "type": "sms",
+            "channel": "welfare-centre",
+            "incident_id": ctx.incident_id,
+            "dong": target,
+            "text": format!("[안전망] {} 관할 {} 발생 (대상자 {}, 사건 {})", target, kind_ko(ctx.kind), r.id, ctx.incident_id),
+        }),
+    }
+}
+
+/// Writes the plan's immediate notifications (step 0.., before the ladder) to the outbox.
+pub fn enqueue_immediate(db: &Db, ctx: &Context, plan: &Plan, now: i64) -> ApiResult<()> {
+    for (i, n) in plan.immediate.iter().enumerate() {
+        let channel = channel_str(n.channel);
+        // Immediate rows use step numbers above the ladder's so keys never collide.
+        let step = 1000 + i as u32;
+        outbox::enqueue(
+            db,
+            ctx.incident_id,
+            step,
+            channel,
+            &n.target,
+            &payload(ctx, channel, &n.target),
+            now,
+        )?;
+    }
+    Ok(())
+}
+
+/// The plan's ladder as stored escalation steps.
+pub fn ladder(plan: &Plan) -> Vec<Step> {
+    plan.ladder
+        .iter()
+        .map(|s| Step {
+            step: s.step,
+            due_at: s.due_at,
+            channel: channel_str(s.notification.channel).to_string(),
+            target: s.notification.target.clone(),
+        })
+        .collect()
+}

@@ -1,0 +1,86 @@
+//! Owner of `device_events`: every accepted event exactly once, with the answer it got.
+
+use crate::api::ApiResult;
+use crate::db::{Db, int, opt_int, opt_text, rows, text};
+
+pub const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS device_events (
+        event_id TEXT PRIMARY KEY,
+        device_id TEXT NOT NULL,
+        resident_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL,
+        sequence INTEGER,
+        data TEXT NOT NULL,
+        incident_id TEXT,
+        response TEXT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS device_events_incident ON device_events(incident_id)",
+];
+
+pub struct NewEvent<'a> {
+    pub event_id: &'a str,
+    pub device_id: &'a str,
+    pub resident_id: &'a str,
+    pub kind: &'a str,
+    pub occurred_at: i64,
+    pub received_at: i64,
+    pub sequence: Option<i64>,
+    pub data: &'a str,
+    pub incident_id: Option<&'a str>,
+    pub response: &'a str,
+}
+
+/// The answer stored for an event already received, if any.
+pub fn stored_response(db: &Db, event_id: &str) -> ApiResult<Option<String>> {
+    let r = db.exec(
+        "SELECT response FROM device_events WHERE event_id = ?",
+        &[text(event_id)],
+    )?;
+    Ok(rows(&r).next().map(|row| row.str("response")))
+}
+
+pub fn insert(db: &Db, e: &NewEvent) -> ApiResult<()> {
+    db.exec(
+        "INSERT INTO device_events (event_id, device_id, resident_id, kind, occurred_at, received_at, sequence, data, incident_id, response)
+         VALUES (?,?,?,?,?,?,?,?,?,?)",
+        &[
+            text(e.event_id),
+            text(e.device_id),
+            text(e.resident_id),
+            text(e.kind),
+            int(e.occurred_at),
+            int(e.received_at),
+            opt_int(e.sequence),
+            text(e.data),
+            opt_text(e.incident_id),
+            text(e.response),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn count(db: &Db) -> ApiResult<i64> {
+    let r = db.exec("SELECT COUNT(*) AS n FROM device_events", &[])?;
+    Ok(rows(&r).next().map_or(0, |row| row.int("n")))
+}
+
+/// Events of an incident, for its timeline.
+pub fn of_incident(db: &Db, incident_id: &str) -> ApiResult<Vec<serde_json::Value>> {
+    let r = db.exec(
+        "SELECT event_id, device_id, kind, occurred_at, received_at FROM device_events WHERE incident_id = ? ORDER BY received_at",
+        &[text(incident_id)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| {
+            serde_json::json!({
+                "event_id": row.str("event_id"),
+                "device_id": row.str("device_id"),
+                "kind": row.str("kind"),
+                "occurred_at": crate::time::to_rfc3339(row.int("occurred_at")),
+                "received_at": crate::time::to_rfc3339(row.int("received_at")),
+            })
+        })
+        .collect())
+}

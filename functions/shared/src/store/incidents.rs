@@ -1,0 +1,440 @@
+//! Owner of `incidents`, `incident_log` and `escalations`: the incident lifecycle
+//! triggered → acknowledged → resolved (or cancelled as a false alarm), with every action in the
+//! log, and the escalation ladder that keeps notifying until someone acknowledges.
+//!
+//! `open_key` (resident|kind) is set only while an incident is open and is UNIQUE, so the
+//! database itself guarantees one open incident per resident and kind: a repeat joins it.
+
+use serde_json::{Value, json};
+
+use crate::api::{ApiError, ApiResult};
+use crate::auth::{Role, Staff};
+use crate::db::{Db, Row, int, opt_text, rows, text};
+use crate::time::to_rfc3339;
+
+pub const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS incidents (
+        id TEXT PRIMARY KEY,
+        resident_id TEXT NOT NULL,
+        dong TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        state TEXT NOT NULL,
+        opened_at INTEGER NOT NULL,
+        last_event_at INTEGER NOT NULL,
+        event_count INTEGER NOT NULL DEFAULT 1,
+        acknowledged_at INTEGER,
+        acknowledged_by TEXT,
+        closed_at INTEGER,
+        closed_by TEXT,
+        outcome TEXT,
+        dispatch_failed INTEGER NOT NULL DEFAULT 0,
+        open_key TEXT UNIQUE
+    )",
+    "CREATE INDEX IF NOT EXISTS incidents_state ON incidents(state, opened_at)",
+    "CREATE INDEX IF NOT EXISTS incidents_dong ON incidents(dong, opened_at)",
+    "CREATE TABLE IF NOT EXISTS incident_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        note TEXT
+    )",
+    "CREATE INDEX IF NOT EXISTS incident_log_incident ON incident_log(incident_id)",
+    "CREATE TABLE IF NOT EXISTS escalations (
+        incident_id TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        due_at INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        target TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        fired_at INTEGER,
+        PRIMARY KEY (incident_id, step)
+    )",
+    "CREATE INDEX IF NOT EXISTS escalations_due ON escalations(state, due_at)",
+];
+
+/// How an incident ended, for the city's statistics.
+pub const OUTCOMES: &[&str] = &[
+    "transported-by-119",
+    "resolved-by-caregiver",
+    "resolved-by-welfare-centre",
+    "resolved-on-site",
+    "no-action-needed",
+];
+
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: String,
+    pub resident_id: String,
+    pub dong: String,
+    pub kind: String,
+    pub severity: String,
+    pub state: String,
+    pub opened_at: i64,
+    pub last_event_at: i64,
+    pub event_count: i64,
+    pub acknowledged_at: Option<i64>,
+    pub acknowledged_by: Option<String>,
+    pub closed_at: Option<i64>,
+    pub closed_by: Option<String>,
+    pub outcome: Option<String>,
+    pub dispatch_failed: bool,
+}
+
+const COLS: &str = "id, resident_id, dong, kind, severity, state, opened_at, last_event_at, event_count, acknowledged_at, acknowledged_by, closed_at, closed_by, outcome, dispatch_failed";
+
+fn from_row(r: &Row) -> Incident {
+    Incident {
+        id: r.str("id"),
+        resident_id: r.str("resident_id"),
+        dong: r.str("dong"),
+        kind: r.str("kind"),
+        severity: r.str("severity"),
+        state: r.str("state"),
+        opened_at: r.int("opened_at"),
+        last_event_at: r.int("last_event_at"),
+        event_count: r.int("event_count"),
+        acknowledged_at: r.opt_int("acknowledged_at"),
+        acknowledged_by: r.opt_str("acknowledged_by"),
+        closed_at: r.opt_int("closed_at"),
+        closed_by: r.opt_str("closed_by"),
+        outcome: r.opt_str("outcome"),
+        dispatch_failed: r.int("dispatch_failed") != 0,
+    }
+}
+
+impl Incident {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "resident_id": self.resident_id,
+            "dong": self.dong,
+            "kind": self.kind,
+            "severity": self.severity,
+            "state": self.state,
+            "opened_at": to_rfc3339(self.opened_at),
+            "last_event_at": to_rfc3339(self.last_event_at),
+            "event_count": self.event_count,
+            "acknowledged_at": self.acknowledged_at.map(to_rfc3339),
+            "acknowledged_by": self.acknowledged_by,
+            "closed_at": self.closed_at.map(to_rfc3339),
+            "closed_by": self.closed_by,
+            "outcome": self.outcome,
+            "dispatch_failed": self.dispatch_failed,
+        })
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.state == "triggered" || self.state == "acknowledged"
+    }
+}
+
+fn open_key(resident_id: &str, kind: &str) -> String {
+    format!("{resident_id}|{kind}")
+}
+
+/// The open incident of this resident and kind, if any.
+pub fn find_open(db: &Db, resident_id: &str, kind: &str) -> ApiResult<Option<String>> {
+    let r = db.exec(
+        "SELECT id FROM incidents WHERE open_key = ?",
+        &[text(open_key(resident_id, kind))],
+    )?;
+    Ok(rows(&r).next().map(|row| row.str("id")))
+}
+
+pub fn log(
+    db: &Db,
+    incident_id: &str,
+    actor: &str,
+    action: &str,
+    note: Option<&str>,
+    now: i64,
+) -> ApiResult<()> {
+    db.exec(
+        "INSERT INTO incident_log (incident_id, at, actor, action, note) VALUES (?,?,?,?,?)",
+        &[
+            text(incident_id),
+            int(now),
+            text(actor),
+            text(action),
+            opt_text(note),
+        ],
+    )?;
+    Ok(())
+}
+
+/// A repeat event joins the open incident: one more event, a later last time.
+pub fn join(db: &Db, id: &str, source: &str, now: i64) -> ApiResult<()> {
+    db.exec(
+        "UPDATE incidents SET event_count = event_count + 1, last_event_at = ? WHERE id = ?",
+        &[int(now), text(id)],
+    )?;
+    log(db, id, source, "joined", None, now)
+}
+
+/// One rung of the ladder, as planned by the routing component.
+pub struct Step {
+    pub step: u32,
+    pub due_at: i64,
+    pub channel: String,
+    pub target: String,
+}
+
+pub struct NewIncident<'a> {
+    pub resident_id: &'a str,
+    pub dong: &'a str,
+    pub kind: &'a str,
+    pub severity: &'a str,
+    /// What opened it: an event id, or `tick` for detected conditions.
+    pub source: &'a str,
+    pub now: i64,
+}
+
+pub fn open(db: &Db, n: &NewIncident, ladder: &[Step]) -> ApiResult<String> {
+    let id = crate::ids::new_id("inc");
+    db.exec(
+        &format!("INSERT INTO incidents ({COLS}, open_key) VALUES (?,?,?,?,?,'triggered',?,?,1,NULL,NULL,NULL,NULL,NULL,0,?)"),
+        &[
+            text(&id),
+            text(n.resident_id),
+            text(n.dong),
+            text(n.kind),
+            text(n.severity),
+            int(n.now),
+            int(n.now),
+            text(open_key(n.resident_id, n.kind)),
+        ],
+    )?;
+    log(db, &id, n.source, "triggered", None, n.now)?;
+    for s in ladder {
+        db.exec(
+            "INSERT INTO escalations (incident_id, step, due_at, channel, target) VALUES (?,?,?,?,?)",
+            &[text(&id), int(s.step as i64), int(s.due_at), text(&s.channel), text(&s.target)],
+        )?;
+    }
+    Ok(id)
+}
+
+pub fn get(db: &Db, id: &str) -> ApiResult<Option<Incident>> {
+    let r = db.exec(
+        &format!("SELECT {COLS} FROM incidents WHERE id = ?"),
+        &[text(id)],
+    )?;
+    Ok(rows(&r).next().map(|row| from_row(&row)))
+}
+
+/// Loads an incident the caller may see, or 404/403.
+pub fn get_visible(db: &Db, staff: &Staff, id: &str) -> ApiResult<Incident> {
+    let inc = get(db, id)?.ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
+    staff.require_dong(&inc.dong)?;
+    Ok(inc)
+}
+
+pub fn acknowledge(db: &Db, id: &str, actor: &str, note: Option<&str>, now: i64) -> ApiResult<()> {
+    db.exec(
+        "UPDATE incidents SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND state = 'triggered'",
+        &[int(now), text(actor), text(id)],
+    )?;
+    if db.changes() == 0 {
+        return Err(ApiError::conflict(
+            "only a triggered incident can be acknowledged",
+        ));
+    }
+    db.exec(
+        "UPDATE escalations SET state = 'cancelled' WHERE incident_id = ? AND state = 'pending'",
+        &[text(id)],
+    )?;
+    log(db, id, actor, "acknowledged", note, now)
+}
+
+/// Resolves (`state = resolved`) or cancels as a false alarm (`state = cancelled`).
+pub fn close(
+    db: &Db,
+    id: &str,
+    actor: &str,
+    state: &str,
+    outcome: &str,
+    note: Option<&str>,
+    now: i64,
+) -> ApiResult<()> {
+    db.exec(
+        "UPDATE incidents SET state = ?, outcome = ?, closed_at = ?, closed_by = ?, open_key = NULL
+         WHERE id = ? AND state IN ('triggered', 'acknowledged')",
+        &[text(state), text(outcome), int(now), text(actor), text(id)],
+    )?;
+    if db.changes() == 0 {
+        return Err(ApiError::conflict("the incident is already closed"));
+    }
+    db.exec(
+        "UPDATE escalations SET state = 'cancelled' WHERE incident_id = ? AND state = 'pending'",
+        &[text(id)],
+    )?;
+    let action = if state == "cancelled" {
+        "cancelled"
+    } else {
+        "resolved"
+    };
+    log(
+        db,
+        id,
+        actor,
+        action,
+        Some(&format!(
+            "{outcome}{}",
+            note.map(|n| format!(": {n}")).unwrap_or_default()
+        )),
+        now,
+    )
+}
+
+pub fn flag_dispatch_failed(db: &Db, id: &str, error: &str, now: i64) -> ApiResult<()> {
+    db.exec(
+        "UPDATE incidents SET dispatch_failed = 1 WHERE id = ? AND dispatch_failed = 0",
+        &[text(id)],
+    )?;
+    if db.changes() > 0 {
+        log(db, id, "system", "dispatch-failing", Some(error), now)?;
+    }
+    Ok(())
+}
+
+pub fn clear_dispatch_failed(db: &Db, id: &str) -> ApiResult<()> {
+    db.exec(
+        "UPDATE incidents SET dispatch_failed = 0 WHERE id = ?",
+        &[text(id)],
+    )?;
+    Ok(())
+}
+
+/// Ladder rungs whose deadline passed while nobody acknowledged.
+pub fn due_escalations(db: &Db, now: i64, limit: i64) -> ApiResult<Vec<(String, Step)>> {
+    let r = db.exec(
+        "SELECT e.incident_id, e.step, e.due_at, e.channel, e.target FROM escalations e
+         JOIN incidents i ON i.id = e.incident_id
+         WHERE e.state = 'pending' AND e.due_at <= ? AND i.state = 'triggered'
+         ORDER BY e.due_at LIMIT ?",
+        &[int(now), int(limit)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| {
+            (
+                row.str("incident_id"),
+                Step {
+                    step: row.int("step") as u32,
+                    due_at: row.int("due_at"),
+                    channel: row.str("channel"),
+                    target: row.str("target"),
+                },
+            )
+        })
+        .collect())
+}
+
+pub fn mark_fired(db: &Db, incident_id: &str, step: u32, now: i64) -> ApiResult<()> {
+    db.exec(
+        "UPDATE escalations SET state = 'fired', fired_at = ? WHERE incident_id = ? AND step = ?",
+        &[int(now), text(incident_id), int(step as i64)],
+    )?;
+    log(
+        db,
+        incident_id,
+        "system",
+        "escalated",
+        Some(&format!("step {step}")),
+        now,
+    )
+}
+
+pub fn ladder(db: &Db, id: &str) -> ApiResult<Vec<Value>> {
+    let r = db.exec(
+        "SELECT step, due_at, channel, target, state, fired_at FROM escalations WHERE incident_id = ? ORDER BY step",
+        &[text(id)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| {
+            json!({
+                "step": row.int("step"),
+                "due_at": to_rfc3339(row.int("due_at")),
+                "channel": row.str("channel"),
+                "target": row.str("target"),
+                "state": row.str("state"),
+                "fired_at": row.opt_int("fired_at").map(to_rfc3339),
+            })
+        })
+        .collect())
+}
+
+pub fn timeline(db: &Db, id: &str) -> ApiResult<Vec<Value>> {
+    let r = db.exec(
+        "SELECT at, actor, action, note FROM incident_log WHERE incident_id = ? ORDER BY id",
+        &[text(id)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| json!({"at": to_rfc3339(row.int("at")), "actor": row.str("actor"), "action": row.str("action"), "note": row.opt_str("note")}))
+        .collect())
+}
+
+/// List filter; every field optional.
+#[derive(Default)]
+pub struct Filter {
+    pub state: Option<String>,
+    pub kind: Option<String>,
+    pub dong: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub dispatch_failed: Option<bool>,
+    pub limit: i64,
+}
+
+pub fn list(db: &Db, staff: &Staff, f: &Filter) -> ApiResult<Vec<Incident>> {
+    let mut sql = format!("SELECT {COLS} FROM incidents WHERE 1=1");
+    let mut params = Vec::new();
+    let dong = if staff.role == Role::WelfareCentre {
+        if f.dong.is_some() && f.dong != staff.dong {
+            return Ok(Vec::new());
+        }
+        staff.dong.clone()
+    } else {
+        f.dong.clone()
+    };
+    if let Some(d) = dong {
+        sql.push_str(" AND dong = ?");
+        params.push(text(d));
+    }
+    if let Some(s) = &f.state {
+        sql.push_str(" AND state = ?");
+        params.push(text(s));
+    }
+    if let Some(k) = &f.kind {
+        sql.push_str(" AND kind = ?");
+        params.push(text(k));
+    }
+    if let Some(t) = f.from {
+        sql.push_str(" AND opened_at >= ?");
+        params.push(int(t));
+    }
+    if let Some(t) = f.to {
+        sql.push_str(" AND opened_at < ?");
+        params.push(int(t));
+    }
+    if let Some(b) = f.dispatch_failed {
+        sql.push_str(" AND dispatch_failed = ?");
+        params.push(int(b as i64));
+    }
+    sql.push_str(" ORDER BY opened_at DESC LIMIT ?");
+    params.push(int(f.limit));
+    let r = db.exec(&sql, &params)?;
+    Ok(rows(&r).map(|row| from_row(&row)).collect())
+}
+
+/// Whether an incident of `kind` was opened for the resident at or after `since` (so a
+/// condition already reported is not reported again until the resident shows life).
+pub fn opened_since(db: &Db, resident_id: &str, kind: &str, since: i64) -> ApiResult<bool> {
+    let r = db.exec(
+        "SELECT 1 FROM incidents WHERE resident_id = ? AND kind = ? AND opened_at >= ? LIMIT 1",
+        &[text(resident_id), text(kind), int(since)],
+    )?;
+    Ok(!r.rows.is_empty())
+}

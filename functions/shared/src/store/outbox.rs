@@ -1,0 +1,161 @@
+//! Owner of `outbox`: notifications written in the same transaction as the incident that needs
+//! them, delivered afterwards and retried with backoff until they land.
+//!
+//! The row id is the idempotency key sent to the receiver (`Idempotency-Key`), derived from the
+//! incident, the escalation step and the target, so a retry after an unknown outcome can never
+//! show up at 119 as a second dispatch.
+
+use serde_json::{Value, json};
+
+use crate::api::ApiResult;
+use crate::db::{Db, int, rows, text};
+
+pub const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS outbox (
+        id TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL,
+        step INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        target TEXT NOT NULL,
+        destination TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        delivered_at INTEGER
+    )",
+    "CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_at)",
+    "CREATE INDEX IF NOT EXISTS outbox_incident ON outbox(incident_id)",
+];
+
+/// After this many failed attempts a 119 dispatch is flagged on its incident (still retried).
+pub const FLAG_AFTER_ATTEMPTS: i64 = 3;
+
+#[derive(Debug, Clone)]
+pub struct OutboxRow {
+    pub id: String,
+    pub incident_id: String,
+    pub channel: String,
+    pub destination: String,
+    pub payload: String,
+    pub attempts: i64,
+}
+
+/// Where a channel's messages go: the 119 dispatch endpoint or the SMS/voice gateway.
+pub fn destination_of(channel: &str) -> &'static str {
+    match channel {
+        "dispatch119" | "welfare-check119" => "dispatch",
+        _ => "sms",
+    }
+}
+
+pub fn enqueue(
+    db: &Db,
+    incident_id: &str,
+    step: u32,
+    channel: &str,
+    target: &str,
+    payload: &Value,
+    now: i64,
+) -> ApiResult<String> {
+    let id = format!("{incident_id}/{step}/{channel}/{target}");
+    db.exec(
+        "INSERT OR IGNORE INTO outbox (id, incident_id, step, channel, target, destination, payload, next_attempt_at, created_at)
+         VALUES (?,?,?,?,?,?,?,?,?)",
+        &[
+            text(&id),
+            text(incident_id),
+            int(step as i64),
+            text(channel),
+            text(target),
+            text(destination_of(channel)),
+            text(payload.to_string()),
+            int(now),
+            int(now),
+        ],
+    )?;
+    Ok(id)
+}
+
+/// Pending rows whose time has come, oldest first; `incident` narrows to one incident.
+pub fn due(db: &Db, now: i64, incident: Option<&str>, limit: i64) -> ApiResult<Vec<OutboxRow>> {
+    let r = match incident {
+        Some(i) => db.exec(
+            "SELECT id, incident_id, channel, destination, payload, attempts FROM outbox
+             WHERE state = 'pending' AND incident_id = ? AND next_attempt_at <= ? ORDER BY step, id LIMIT ?",
+            &[text(i), int(now), int(limit)],
+        )?,
+        None => db.exec(
+            "SELECT id, incident_id, channel, destination, payload, attempts FROM outbox
+             WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            &[int(now), int(limit)],
+        )?,
+    };
+    Ok(rows(&r)
+        .map(|row| OutboxRow {
+            id: row.str("id"),
+            incident_id: row.str("incident_id"),
+            channel: row.str("channel"),
+            destination: row.str("destination"),
+            payload: row.str("payload"),
+            attempts: row.int("attempts"),
+        })
+        .collect())
+}
+
+/// Seconds to wait after the `attempts`-th failure: 5, 10, 20, … capped at 5 minutes.
+pub fn backoff_ms(attempts: i64) -> i64 {
+    let exp = attempts.clamp(1, 7) - 1;
+    (5_000 * (1 << exp)).min(300_000)
+}
+
+pub fn mark_delivered(db: &Db, id: &str, now: i64) -> ApiResult<()> {
+    db.exec(
+        "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'",
+        &[int(now), text(id)],
+    )?;
+    Ok(())
+}
+
+/// Records a failed attempt; returns the attempts so far.
+pub fn mark_failed(db: &Db, row: &OutboxRow, error: &str, now: i64) -> ApiResult<i64> {
+    let attempts = row.attempts + 1;
+    db.exec(
+        "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'pending'",
+        &[int(attempts), int(now + backoff_ms(attempts)), text(error), text(&row.id)],
+    )?;
+    Ok(attempts)
+}
+
+/// Notifications of an incident, for its detail view.
+pub fn of_incident(db: &Db, incident_id: &str) -> ApiResult<Vec<Value>> {
+    let r = db.exec(
+        "SELECT id, step, channel, target, state, attempts, last_error, created_at, delivered_at FROM outbox WHERE incident_id = ? ORDER BY step, id",
+        &[text(incident_id)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| {
+            json!({
+                "idempotency_key": row.str("id"),
+                "step": row.int("step"),
+                "channel": row.str("channel"),
+                "target": row.str("target"),
+                "state": row.str("state"),
+                "attempts": row.int("attempts"),
+                "last_error": row.opt_str("last_error"),
+                "created_at": crate::time::to_rfc3339(row.int("created_at")),
+                "delivered_at": row.opt_int("delivered_at").map(crate::time::to_rfc3339),
+            })
+        })
+        .collect())
+}
+
+pub fn pending_count(db: &Db) -> ApiResult<i64> {
+    let r = db.exec(
+        "SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'",
+        &[],
+    )?;
+    Ok(rows(&r).next().map_or(0, |row| row.int("n")))
+}

@@ -1,0 +1,408 @@
+//! Owner of residents, contacts, devices and staff tokens (the `registry` function).
+
+use serde_json::{Value, json};
+
+use crate::api::{ApiError, ApiResult};
+use crate::auth::{Role, Staff};
+use crate::db::{Db, int, opt_int, opt_real, opt_text, rows, text};
+
+pub const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS residents (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        birth_year INTEGER,
+        phone TEXT,
+        address TEXT NOT NULL,
+        dong TEXT NOT NULL,
+        latitude REAL,
+        longitude REAL,
+        eligibility TEXT NOT NULL,
+        eligibility_until INTEGER,
+        medical_notes TEXT,
+        inactivity_threshold_minutes INTEGER NOT NULL DEFAULT 1440,
+        last_activity_at INTEGER,
+        created_at INTEGER NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS residents_dong ON residents(dong)",
+    "CREATE TABLE IF NOT EXISTS contacts (
+        id TEXT PRIMARY KEY,
+        resident_id TEXT NOT NULL REFERENCES residents(id),
+        name TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        relation TEXT NOT NULL,
+        priority INTEGER NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS contacts_resident ON contacts(resident_id)",
+    "CREATE TABLE IF NOT EXISTS devices (
+        id TEXT PRIMARY KEY,
+        resident_id TEXT NOT NULL REFERENCES residents(id),
+        kind TEXT NOT NULL,
+        protocol TEXT NOT NULL,
+        dc09_account TEXT UNIQUE,
+        secret_sealed TEXT NOT NULL,
+        heartbeat_interval_s INTEGER,
+        last_seen_at INTEGER,
+        last_heartbeat_at INTEGER,
+        created_at INTEGER NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS devices_resident ON devices(resident_id)",
+    "CREATE TABLE IF NOT EXISTS staff_tokens (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        dong TEXT,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    )",
+];
+
+pub const ELIGIBILITY: &[&str] = &[
+    "elderly-alone",
+    "disabled",
+    "middle-aged-single",
+    "recently-discharged",
+    "temporary-housing",
+];
+
+pub const DEVICE_KINDS: &[&str] = &[
+    "ai-speaker",
+    "gateway",
+    "pendant",
+    "fire",
+    "smoke",
+    "gas",
+    "activity",
+    "door",
+];
+
+pub const PROTOCOLS: &[&str] = &["http", "mqtt", "dc09"];
+
+#[derive(Debug, Clone)]
+pub struct Resident {
+    pub id: String,
+    pub name: String,
+    pub birth_year: Option<i64>,
+    pub phone: Option<String>,
+    pub address: String,
+    pub dong: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub eligibility: String,
+    pub eligibility_until: Option<i64>,
+    pub medical_notes: Option<String>,
+    pub inactivity_threshold_minutes: i64,
+    pub last_activity_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub id: String,
+    pub resident_id: String,
+    pub name: String,
+    pub phone: String,
+    pub relation: String,
+    pub priority: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub id: String,
+    pub resident_id: String,
+    pub kind: String,
+    pub protocol: String,
+    pub dc09_account: Option<String>,
+    pub secret_sealed: String,
+    pub heartbeat_interval_s: Option<i64>,
+    pub last_seen_at: Option<i64>,
+    pub last_heartbeat_at: Option<i64>,
+    pub created_at: i64,
+}
+
+const RESIDENT_COLS: &str = "id, name, birth_year, phone, address, dong, latitude, longitude, eligibility, eligibility_until, medical_notes, inactivity_threshold_minutes, last_activity_at, created_at";
+const DEVICE_COLS: &str = "id, resident_id, kind, protocol, dc09_account, secret_sealed, heartbeat_interval_s, last_seen_at, last_heartbeat_at, created_at";
+
+fn resident_from(r: &crate::db::Row) -> Resident {
+    Resident {
+        id: r.str("id"),
+        name: r.str("name"),
+        birth_year: r.opt_int("birth_year"),
+        phone: r.opt_str("phone"),
+        address: r.str("address"),
+        dong: r.str("dong"),
+        latitude: r.opt_real("latitude"),
+        longitude: r.opt_real("longitude"),
+        eligibility: r.str("eligibility"),
+        eligibility_until: r.opt_int("eligibility_until"),
+        medical_notes: r.opt_str("medical_notes"),
+        inactivity_threshold_minutes: r.int("inactivity_threshold_minutes"),
+        last_activity_at: r.opt_int("last_activity_at"),
+        created_at: r.int("created_at"),
+    }
+}
+
+fn device_from(r: &crate::db::Row) -> Device {
+    Device {
+        id: r.str("id"),
+        resident_id: r.str("resident_id"),
+        kind: r.str("kind"),
+        protocol: r.str("protocol"),
+        dc09_account: r.opt_str("dc09_account"),
+        secret_sealed: r.str("secret_sealed"),
+        heartbeat_interval_s: r.opt_int("heartbeat_interval_s"),
+        last_seen_at: r.opt_int("last_seen_at"),
+        last_heartbeat_at: r.opt_int("last_heartbeat_at"),
+        created_at: r.int("created_at"),
+    }
+}
+
+impl Resident {
+    /// The full record, for staff who may see it.
+    pub fn to_json(&self, contacts: &[Contact]) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "birth_year": self.birth_year,
+            "phone": self.phone,
+            "address": self.address,
+            "dong": self.dong,
+            "location": match (self.latitude, self.longitude) {
+                (Some(lat), Some(lon)) => json!({"lat": lat, "lon": lon}),
+                _ => Value::Null,
+            },
+            "eligibility": self.eligibility,
+            "eligibility_until": self.eligibility_until.map(crate::time::to_rfc3339),
+            "medical_notes": self.medical_notes,
+            "inactivity_threshold_minutes": self.inactivity_threshold_minutes,
+            "last_activity_at": self.last_activity_at.map(crate::time::to_rfc3339),
+            "created_at": crate::time::to_rfc3339(self.created_at),
+            "contacts": contacts.iter().map(Contact::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+impl Contact {
+    pub fn to_json(&self) -> Value {
+        json!({"id": self.id, "name": self.name, "phone": self.phone, "relation": self.relation, "priority": self.priority})
+    }
+}
+
+impl Device {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "resident_id": self.resident_id,
+            "kind": self.kind,
+            "protocol": self.protocol,
+            "dc09_account": self.dc09_account,
+            "heartbeat_interval_s": self.heartbeat_interval_s,
+            "last_seen_at": self.last_seen_at.map(crate::time::to_rfc3339),
+            "last_heartbeat_at": self.last_heartbeat_at.map(crate::time::to_rfc3339),
+            "created_at": crate::time::to_rfc3339(self.created_at),
+        })
+    }
+}
+
+pub fn insert_resident(db: &Db, r: &Resident, contacts: &[Contact]) -> ApiResult<()> {
+    db.exec(
+        &format!("INSERT INTO residents ({RESIDENT_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+        &[
+            text(&r.id),
+            text(&r.name),
+            opt_int(r.birth_year),
+            opt_text(r.phone.clone()),
+            text(&r.address),
+            text(&r.dong),
+            opt_real(r.latitude),
+            opt_real(r.longitude),
+            text(&r.eligibility),
+            opt_int(r.eligibility_until),
+            opt_text(r.medical_notes.clone()),
+            int(r.inactivity_threshold_minutes),
+            opt_int(r.last_activity_at),
+            int(r.created_at),
+        ],
+    )?;
+    for c in contacts {
+        db.exec(
+            "INSERT INTO contacts (id, resident_id, name, phone, relation, priority) VALUES (?,?,?,?,?,?)",
+            &[text(&c.id), text(&r.id), text(&c.name), text(&c.phone), text(&c.relation), int(c.priority)],
+        )?;
+    }
+    Ok(())
+}
+
+pub fn get_resident(db: &Db, id: &str) -> ApiResult<Option<Resident>> {
+    let r = db.exec(
+        &format!("SELECT {RESIDENT_COLS} FROM residents WHERE id = ?"),
+        &[text(id)],
+    )?;
+    Ok(rows(&r).next().map(|row| resident_from(&row)))
+}
+
+/// Residents visible to `staff`, optionally in one dong.
+pub fn list_residents(db: &Db, staff: &Staff, dong: Option<&str>) -> ApiResult<Vec<Resident>> {
+    let scope = if staff.role == Role::WelfareCentre {
+        staff.dong.as_deref()
+    } else {
+        dong
+    };
+    let r = match scope {
+        Some(d) => db.exec(
+            &format!("SELECT {RESIDENT_COLS} FROM residents WHERE dong = ? ORDER BY created_at"),
+            &[text(d)],
+        )?,
+        None => db.exec(
+            &format!("SELECT {RESIDENT_COLS} FROM residents ORDER BY created_at"),
+            &[],
+        )?,
+    };
+    let all: Vec<Resident> = rows(&r).map(|row| resident_from(&row)).collect();
+    Ok(match (staff.role, dong) {
+        (Role::WelfareCentre, Some(d)) if staff.dong.as_deref() != Some(d) => Vec::new(),
+        _ => all,
+    })
+}
+
+pub fn contacts_of(db: &Db, resident_id: &str) -> ApiResult<Vec<Contact>> {
+    let r = db.exec(
+        "SELECT id, resident_id, name, phone, relation, priority FROM contacts WHERE resident_id = ? ORDER BY priority, id",
+        &[text(resident_id)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| Contact {
+            id: row.str("id"),
+            resident_id: row.str("resident_id"),
+            name: row.str("name"),
+            phone: row.str("phone"),
+            relation: row.str("relation"),
+            priority: row.int("priority"),
+        })
+        .collect())
+}
+
+pub fn insert_device(db: &Db, d: &Device) -> ApiResult<()> {
+    if let Some(acct) = &d.dc09_account {
+        let r = db.exec(
+            "SELECT id FROM devices WHERE dc09_account = ?",
+            &[text(acct)],
+        )?;
+        if !r.rows.is_empty() {
+            return Err(ApiError::invalid(
+                "dc09_account",
+                "already assigned to another device",
+            ));
+        }
+    }
+    db.exec(
+        &format!("INSERT INTO devices ({DEVICE_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)"),
+        &[
+            text(&d.id),
+            text(&d.resident_id),
+            text(&d.kind),
+            text(&d.protocol),
+            opt_text(d.dc09_account.clone()),
+            text(&d.secret_sealed),
+            opt_int(d.heartbeat_interval_s),
+            opt_int(d.last_seen_at),
+            opt_int(d.last_heartbeat_at),
+            int(d.created_at),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn get_device(db: &Db, id: &str) -> ApiResult<Option<Device>> {
+    let r = db.exec(
+        &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?"),
+        &[text(id)],
+    )?;
+    Ok(rows(&r).next().map(|row| device_from(&row)))
+}
+
+pub fn devices_of(db: &Db, resident_id: &str) -> ApiResult<Vec<Device>> {
+    let r = db.exec(
+        &format!("SELECT {DEVICE_COLS} FROM devices WHERE resident_id = ? ORDER BY created_at"),
+        &[text(resident_id)],
+    )?;
+    Ok(rows(&r).map(|row| device_from(&row)).collect())
+}
+
+/// Records that a device was heard from (and, for activity kinds, that the resident moved).
+pub fn touch(db: &Db, device: &Device, now: i64, heartbeat: bool, activity: bool) -> ApiResult<()> {
+    if heartbeat {
+        db.exec(
+            "UPDATE devices SET last_seen_at = ?, last_heartbeat_at = ? WHERE id = ?",
+            &[int(now), int(now), text(&device.id)],
+        )?;
+    } else {
+        db.exec(
+            "UPDATE devices SET last_seen_at = ? WHERE id = ?",
+            &[int(now), text(&device.id)],
+        )?;
+    }
+    if activity {
+        db.exec(
+            "UPDATE residents SET last_activity_at = ? WHERE id = ? AND (last_activity_at IS NULL OR last_activity_at < ?)",
+            &[int(now), text(&device.resident_id), int(now)],
+        )?;
+    }
+    Ok(())
+}
+
+/// Residents with no sign of activity for longer than their threshold.
+pub fn inactive_residents(db: &Db, now: i64) -> ApiResult<Vec<Resident>> {
+    let r = db.exec(
+        &format!(
+            "SELECT {RESIDENT_COLS} FROM residents r
+             WHERE EXISTS (SELECT 1 FROM devices d WHERE d.resident_id = r.id)
+               AND COALESCE(last_activity_at, created_at) + inactivity_threshold_minutes * 60000 <= ?"
+        ),
+        &[int(now)],
+    )?;
+    Ok(rows(&r).map(|row| resident_from(&row)).collect())
+}
+
+/// Devices that missed two heartbeat intervals.
+pub fn offline_devices(db: &Db, now: i64) -> ApiResult<Vec<Device>> {
+    let r = db.exec(
+        &format!(
+            "SELECT {DEVICE_COLS} FROM devices
+             WHERE heartbeat_interval_s IS NOT NULL
+               AND COALESCE(last_heartbeat_at, created_at) + heartbeat_interval_s * 2000 <= ?"
+        ),
+        &[int(now)],
+    )?;
+    Ok(rows(&r).map(|row| device_from(&row)).collect())
+}
+
+pub fn insert_staff(
+    db: &Db,
+    id: &str,
+    hash: &str,
+    name: &str,
+    role: Role,
+    dong: Option<&str>,
+    now: i64,
+) -> ApiResult<()> {
+    db.exec(
+        "INSERT INTO staff_tokens (id, token_hash, name, role, dong, created_at) VALUES (?,?,?,?,?,?)",
+        &[text(id), text(hash), text(name), text(role.as_str()), opt_text(dong), int(now)],
+    )?;
+    Ok(())
+}
+
+pub fn staff_by_token_hash(db: &Db, hash: &str) -> ApiResult<Option<Staff>> {
+    let r = db.exec(
+        "SELECT id, role, dong FROM staff_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+        &[text(hash)],
+    )?;
+    Ok(rows(&r).next().and_then(|row| {
+        Some(Staff {
+            id: row.str("id"),
+            role: Role::parse(&row.str("role"))?,
+            dong: row.opt_str("dong"),
+        })
+    }))
+}
