@@ -1,6 +1,8 @@
 //! Test harness: start the host as a real process on an ephemeral port, talk HTTP to it, and
 //! run fake upstream endpoints (119 dispatch, SMS gateway) that record what they receive.
 
+pub mod suite;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -93,6 +95,12 @@ impl Host {
                 Err(std::fs::read_to_string(&stderr_log).unwrap_or_default())
             }
         }
+    }
+
+    /// A stand-in that has already exited (used while swapping hosts).
+    pub fn placeholder() -> Host {
+        let child = Command::new("true").spawn().unwrap();
+        Host { child, base: String::new(), stderr_log: PathBuf::new() }
     }
 
     pub fn url(&self, path: &str) -> String {

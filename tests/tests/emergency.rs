@@ -1,0 +1,242 @@
+//! The emergency path end to end: devices → webhook → incident → 119 and caregivers, the
+//! escalation ladder, retries, scoping and crashes. Fake 119 and SMS endpoints record what a
+//! dispatcher and a caregiver would receive.
+
+use safetynet_tests::suite::{at, now_rfc3339, now_secs, Suite};
+use safetynet_tests::Received;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+fn accepted(r: &[Received]) -> Vec<&Received> {
+    r.iter().collect()
+}
+
+fn body(r: &Received) -> Value {
+    serde_json::from_str(&r.body).unwrap()
+}
+
+#[test]
+fn pendant_press_reaches_119_once_with_the_residents_details() {
+    let s = Suite::start("pendant");
+    let res = s.resident("jung-dong", 2, json!({}));
+    let rid = res["id"].as_str().unwrap();
+    let pendant = s.device(rid, "pendant", json!({}));
+
+    let first = s.event(&pendant, "evt-press-1", "emergency-call");
+    assert_eq!(first.status, 200, "{}", first.body);
+    let answer = first.json();
+    assert_eq!(answer["incident"], "opened");
+    assert_eq!(answer["severity"], "critical");
+
+    let got = s.dispatch.wait_for(Duration::from_secs(5), |r| !r.is_empty());
+    assert_eq!(got.len(), 1, "exactly one dispatch");
+    let d = body(&got[0]);
+    assert_eq!(d["type"], "emergency-dispatch");
+    assert_eq!(d["resident"]["name"], "김순자");
+    assert_eq!(d["resident"]["address"], "울산광역시 중구 jung-dong 12-3");
+    assert_eq!(d["resident"]["medical_notes"], "당뇨, 인슐린 복용");
+    assert_eq!(d["resident"]["location"]["lat"], 35.569);
+    assert_eq!(d["device"]["id"], pendant.id.as_str());
+    assert_eq!(d["event"]["event_id"], "evt-press-1");
+    assert!(got[0].header("idempotency-key").is_some());
+
+    // Caregivers and the dong centre are told in parallel.
+    let sms = s.sms.wait_for(Duration::from_secs(5), |r| r.len() >= 3);
+    let channels: Vec<String> = sms.iter().map(|r| body(r)["channel"].as_str().unwrap().to_string()).collect();
+    assert_eq!(channels.iter().filter(|c| *c == "caregiver").count(), 2, "{channels:?}");
+    assert!(channels.contains(&"welfare-centre".to_string()));
+
+    // The same event again: the same answer, nothing new stored or sent.
+    let again = s.event(&pendant, "evt-press-1", "emergency-call");
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json(), answer);
+    s.tick_at(&at(1));
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(s.dispatch.received().len(), 1, "a repeat must not reach 119 again");
+
+    // A second press while the incident is open joins it.
+    let second = s.event(&pendant, "evt-press-2", "emergency-call").json();
+    assert_eq!(second["incident"], "joined");
+    assert_eq!(second["incident_id"], answer["incident_id"]);
+    let inc = s.admin("GET", &format!("/api/v1/incidents/{}", answer["incident_id"].as_str().unwrap()), None).json();
+    assert_eq!(inc["event_count"], 2);
+    assert_eq!(inc["events"].as_array().unwrap().len(), 2);
+    assert_eq!(s.dispatch.received().len(), 1);
+}
+
+#[test]
+fn dispatch_is_retried_until_119_recovers_and_arrives_once() {
+    let s = Suite::start("retry");
+    s.dispatch.set_status(503);
+    let rid = s.resident("seongnam-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let pendant = s.device(&rid, "pendant", json!({}));
+    let inc = s.event(&pendant, "evt-fire-1", "fire").json()["incident_id"].as_str().unwrap().to_string();
+    s.dispatch.wait_for(Duration::from_secs(5), |r| !r.is_empty());
+
+    // Backoff 5 s, 10 s, 20 s…: ticks far enough apart retry each time.
+    for secs in [10, 40, 100] {
+        let t = s.tick_at(&at(secs));
+        assert!(t["failed"].as_u64().unwrap() >= 1, "{t}");
+    }
+    let list = s.admin("GET", "/api/v1/incidents?dispatch_failed=true", None).json();
+    assert_eq!(list["incidents"][0]["id"], inc.as_str(), "a failing dispatch is flagged in the list");
+
+    s.dispatch.set_status(200);
+    let t = s.tick_at(&at(600));
+    assert!(t["delivered"].as_u64().unwrap() >= 1, "{t}");
+    s.tick_at(&at(1200));
+    let all = s.dispatch.received();
+    assert!(all.len() >= 5, "four failed attempts and one success, got {}", all.len());
+    let keys: BTreeSet<&str> = all.iter().filter_map(|r| r.header("idempotency-key")).collect();
+    assert_eq!(keys.len(), 1, "every attempt carries the same idempotency key");
+    let detail = s.admin("GET", &format!("/api/v1/incidents/{inc}"), None).json();
+    assert_eq!(detail["dispatch_failed"], false);
+    let n119: Vec<&Value> = detail["notifications"].as_array().unwrap().iter().filter(|n| n["channel"] == "dispatch119").collect();
+    assert_eq!(n119.len(), 1);
+    assert_eq!(n119[0]["state"], "delivered");
+    let _ = accepted(&all);
+}
+
+#[test]
+fn inactivity_ladder_climbs_on_schedule_until_acknowledged() {
+    let s = Suite::start("ladder");
+    let res = s.resident("taehwa-dong", 2, json!({"inactivity_threshold_minutes": 60}));
+    let rid = res["id"].as_str().unwrap();
+    let contacts: Vec<String> = res["contacts"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    s.device(rid, "activity", json!({}));
+
+    // Before the threshold nothing happens.
+    assert_eq!(s.tick_at(&at(59 * 60))["inactivity_opened"], 0);
+    // After it, an inactivity incident opens and the first caregiver is told.
+    let t0 = 61 * 60;
+    assert_eq!(s.tick_at(&at(t0))["inactivity_opened"], 1);
+    let sms = s.sms.wait_for(Duration::from_secs(5), |r| !r.is_empty());
+    assert_eq!(body(&sms[0])["contact_id"], contacts[0].as_str());
+    // A second tick does not open another.
+    assert_eq!(s.tick_at(&at(t0 + 60))["inactivity_opened"], 0);
+
+    // +15 min: the next contact.
+    assert_eq!(s.tick_at(&at(t0 + 16 * 60))["escalated"], 1);
+    let sms = s.sms.wait_for(Duration::from_secs(5), |r| r.len() >= 2);
+    assert_eq!(body(&sms[1])["contact_id"], contacts[1].as_str());
+    // +30 min: the welfare centre.
+    assert_eq!(s.tick_at(&at(t0 + 31 * 60))["escalated"], 1);
+    let sms = s.sms.wait_for(Duration::from_secs(5), |r| r.len() >= 3);
+    assert_eq!(body(&sms[2])["channel"], "welfare-centre");
+
+    // The centre acknowledges: the climb stops (no 119 welfare check at +60 min).
+    let worker = s.staff("welfare-centre", Some("taehwa-dong"));
+    let list = s.call("GET", "/api/v1/incidents?kind=inactivity", &worker, None).json();
+    let id = list["incidents"][0]["id"].as_str().unwrap().to_string();
+    let ack = s.call("POST", &format!("/api/v1/incidents/{id}/acknowledge"), &worker, Some(&json!({"note": "방문 예정"})));
+    assert_eq!(ack.status, 200, "{}", ack.body);
+    assert_eq!(s.tick_at(&at(t0 + 3 * 3600))["escalated"], 0);
+    assert!(s.dispatch.received().is_empty(), "no 119 welfare check after acknowledgement");
+
+    let resolved = s.call("POST", &format!("/api/v1/incidents/{id}/resolve"), &worker, Some(&json!({"outcome": "resolved-by-welfare-centre"})));
+    assert_eq!(resolved.json()["state"], "resolved");
+    let detail = s.call("GET", &format!("/api/v1/incidents/{id}"), &worker, None).json();
+    let actions: Vec<&str> = detail["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["triggered", "escalated", "escalated", "acknowledged", "resolved"]);
+    let stats = s.call("GET", "/api/v1/incidents/stats", &worker, None).json();
+    assert_eq!(stats["by_outcome"]["resolved-by-welfare-centre"], 1);
+}
+
+#[test]
+fn unsigned_stale_or_unknown_events_are_refused_and_nothing_is_stored() {
+    let s = Suite::start("refused");
+    let rid = s.resident("jung-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let dev = s.device(&rid, "pendant", json!({}));
+    let ev = json!({"event_id": "e-x", "device_id": dev.id, "kind": "emergency-call", "occurred_at": now_rfc3339()});
+
+    let wrong = s.send_signed(&dev, "not-the-secret", now_secs(), &ev);
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+    assert_eq!(wrong.json()["error"]["code"], "unauthorized");
+    let stale = s.send_signed(&dev, &dev.secret, now_secs() - 301, &ev);
+    assert_eq!(stale.status, 401);
+    assert!(stale.body.contains("window"), "{}", stale.body);
+    let mut unknown = ev.clone();
+    unknown["device_id"] = json!("dev-doesnotexist");
+    assert_eq!(s.send_signed(&dev, &dev.secret, now_secs(), &unknown).status, 404);
+
+    let mut bad_kind = ev.clone();
+    bad_kind["kind"] = json!("earthquake");
+    let bad = s.send_signed(&dev, &dev.secret, now_secs(), &bad_kind);
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["error"]["field"], "kind");
+    let mut bad_time = ev.clone();
+    bad_time["occurred_at"] = json!("yesterday");
+    assert_eq!(s.send_signed(&dev, &dev.secret, now_secs(), &bad_time).json()["error"]["field"], "occurred_at");
+
+    assert!(s.dispatch.received().is_empty());
+    let list = s.admin("GET", "/api/v1/incidents", None).json();
+    assert!(list["incidents"].as_array().unwrap().is_empty());
+    let d = s.admin("GET", &format!("/api/v1/devices/{}", dev.id), None).json();
+    assert_eq!(d["last_seen_at"], Value::Null, "a refused event must not count as a sign of life");
+
+    // The genuine event still works afterwards.
+    assert_eq!(s.send_signed(&dev, &dev.secret, now_secs(), &ev).status, 200);
+}
+
+#[test]
+fn a_dong_worker_never_sees_another_dongs_people_or_incidents() {
+    let s = Suite::start("scoping");
+    let a = s.resident("jung-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let b = s.resident("bangeo-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let dev_b = s.device(&b, "pendant", json!({}));
+    let inc_b = s.event(&dev_b, "evt-b", "fall").json()["incident_id"].as_str().unwrap().to_string();
+    let worker_a = s.staff("welfare-centre", Some("jung-dong"));
+
+    assert_eq!(s.call("GET", &format!("/api/v1/residents/{a}"), &worker_a, None).status, 200);
+    assert_eq!(s.call("GET", &format!("/api/v1/residents/{b}"), &worker_a, None).status, 403);
+    assert_eq!(s.call("GET", &format!("/api/v1/incidents/{inc_b}"), &worker_a, None).status, 403);
+    assert_eq!(s.call("POST", &format!("/api/v1/incidents/{inc_b}/acknowledge"), &worker_a, Some(&json!({}))).status, 403);
+    let list = s.call("GET", "/api/v1/incidents", &worker_a, None).json();
+    assert!(list["incidents"].as_array().unwrap().is_empty());
+    let people = s.call("GET", "/api/v1/residents?dong=bangeo-dong", &worker_a, None).json();
+    assert!(people["residents"].as_array().unwrap().is_empty());
+    let enrol = s.call("POST", "/api/v1/residents", &worker_a, Some(&json!({"name": "x", "address": "y", "dong": "bangeo-dong", "eligibility": "disabled"})));
+    assert_eq!(enrol.status, 403);
+    assert_eq!(s.call("GET", "/api/v1/incidents", "no-such-token", None).status, 401);
+
+    let dispatcher = s.staff("dispatcher", None);
+    assert_eq!(s.call("GET", &format!("/api/v1/incidents/{inc_b}"), &dispatcher, None).status, 200);
+}
+
+#[test]
+fn kill9_after_the_answer_keeps_the_incident_and_sends_the_dispatch_after_restart() {
+    let mut s = Suite::start("crash");
+    s.dispatch.set_status(503);
+    let rid = s.resident("jung-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let dev = s.device(&rid, "smoke", json!({}));
+    let ans = s.event(&dev, "evt-smoke-1", "smoke");
+    assert_eq!(ans.status, 200);
+    let inc = ans.json()["incident_id"].as_str().unwrap().to_string();
+
+    s.crash_and_restart();
+    s.dispatch.set_status(200);
+    let t = s.tick_at(&at(30));
+    assert!(t["delivered"].as_u64().unwrap() >= 1, "{t}");
+    let ok: Vec<Received> = s.dispatch.received();
+    let d = body(ok.last().unwrap());
+    assert_eq!(d["incident_id"], inc.as_str());
+    assert_eq!(d["kind"], "smoke");
+    // The event is still known: a resend is a duplicate.
+    let again = s.event(&dev, "evt-smoke-1", "smoke");
+    assert_eq!(again.json()["incident_id"], inc.as_str());
+}
+
+#[test]
+fn enrolment_errors_name_the_field() {
+    let s = Suite::start("enrol");
+    let bad = s.admin("POST", "/api/v1/residents", Some(json!({"name": "x", "address": "y", "dong": "d", "eligibility": "rich"})));
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["error"]["field"], "eligibility");
+    let bad = s.admin("POST", "/api/v1/residents", Some(json!({"name": "x", "address": "y", "dong": "d", "eligibility": "recently-discharged"})));
+    assert_eq!(bad.json()["error"]["field"], "eligibility_until");
+    let bad = s.admin("POST", "/api/v1/residents", Some(json!({"name": "x", "address": "y", "dong": "d", "eligibility": "disabled", "contacts": [{"name": "a", "phone": "nope", "relation": "son"}]})));
+    assert_eq!(bad.json()["error"]["field"], "contacts[0].phone");
+    let list = s.admin("GET", "/api/v1/residents", None).json();
+    assert!(list["residents"].as_array().unwrap().is_empty(), "nothing stored by refused requests");
+}
