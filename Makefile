@@ -5,7 +5,7 @@ CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
 WASM_CRATES := -p fixture-hello -p fixture-greeter -p fixture-conformance -p safetynet-routing \
 	-p fn-registry -p fn-device-events -p fn-incidents -p fn-openapi
-NATIVE_CRATES := -p safetynet-host
+NATIVE_CRATES := -p safetynet-host -p safetynet-cli
 LISTEN ?= 127.0.0.1:3000
 # Crates that only build for Wasm (spin-sdk exports); excluded from native test/clippy runs.
 WASM_ONLY := --exclude fixture-hello --exclude fixture-greeter --exclude fixture-conformance \
@@ -22,7 +22,7 @@ build: target
 	$(CARGO) build --release $(NATIVE_CRATES)
 
 up: build
-	./target/release/safetynet-host up --from spin.toml --listen $(LISTEN)
+	LISTEN=$(LISTEN) ./scripts/up.sh
 
 test: build
 	$(CARGO) test --release --workspace $(WASM_ONLY)

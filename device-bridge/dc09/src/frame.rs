@@ -156,7 +156,7 @@ pub(crate) fn check(frame: &[u8]) -> Result<&[u8], DecodeError> {
     let declared_crc = hex::parse_u16(&f[0..4]).ok_or(DecodeError::BadCrcField)?;
     let declared_len = hex::parse_u16(&f[4..8]).ok_or(DecodeError::BadLengthField)? as usize;
     let body = &f[8..];
-    if declared_len != body.len() || declared_len > MAX_BODY_LEN || f[4] != b'0' {
+    if declared_len != body.len() || declared_len > MAX_BODY_LEN {
         return Err(DecodeError::BadLength {
             declared: declared_len,
             actual: body.len(),
@@ -186,7 +186,7 @@ pub(crate) struct RawHeader<'a> {
 }
 
 impl RawHeader<'_> {
-    pub fn to_header(&self, token: Token) -> Header {
+    pub fn header(&self, token: Token) -> Header {
         Header {
             token,
             encrypted: self.encrypted,

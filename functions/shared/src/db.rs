@@ -1,23 +1,15 @@
 //! The suite's SQLite database (`default`): connection, versioned migrations, transactions.
 //!
-//! Migrations are applied idempotently on open, guarded by `PRAGMA user_version` inside an
-//! IMMEDIATE transaction, so concurrent first requests cannot apply one twice. The first one
+//! Migrations are named (see `store::MIGRATIONS`), applied idempotently on open inside an
+//! IMMEDIATE transaction and recorded in `schema_migrations`, so concurrent first requests
+//! cannot apply one twice. `PRAGMA user_version` holds the count applied: the per-request check
+//! is one pragma read. The first one
 //! switches the file to WAL (persisted in the file), which keeps writers from blocking readers
 //! under real Spin as well as on the embedded host.
 
 use spin_sdk::sqlite3::{Connection, QueryResult, Value};
 
 use crate::api::{ApiError, ApiResult};
-
-/// Schema versions in order; each is a list of statements (Spin runs one statement per call).
-fn migrations() -> Vec<Vec<&'static str>> {
-    let mut v1 = Vec::new();
-    v1.extend_from_slice(crate::store::registry::SCHEMA);
-    v1.extend_from_slice(crate::store::events::SCHEMA);
-    v1.extend_from_slice(crate::store::incidents::SCHEMA);
-    v1.extend_from_slice(crate::store::outbox::SCHEMA);
-    vec![v1]
-}
 
 pub struct Db {
     conn: Connection,
@@ -42,23 +34,30 @@ impl Db {
     }
 
     fn migrate(&self) -> ApiResult<()> {
-        let all = migrations();
+        let all = crate::store::MIGRATIONS;
         if self.user_version()? >= all.len() as i64 {
             return Ok(());
         }
         self.exec("PRAGMA journal_mode=WAL", &[])?;
         self.tx(|db| {
-            let current = db.user_version()?;
-            for (i, statements) in all.iter().enumerate() {
-                let version = i as i64 + 1;
-                if version <= current {
+            db.exec(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)",
+                &[],
+            )?;
+            for (name, statements) in all {
+                let done = db.exec("SELECT 1 FROM schema_migrations WHERE name = ?", &[text(*name)])?;
+                if !done.rows.is_empty() {
                     continue;
                 }
-                for s in statements {
+                for s in *statements {
                     db.exec(s, &[])?;
                 }
-                db.exec(&format!("PRAGMA user_version = {version}"), &[])?;
+                db.exec(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    &[text(*name), int(crate::time::now_ms())],
+                )?;
             }
+            db.exec(&format!("PRAGMA user_version = {}", all.len()), &[])?;
             Ok(())
         })
     }

@@ -1,0 +1,50 @@
+//! `safetynet-cli`: what operators and data providers run against a Safety Net deployment.
+
+mod client;
+mod demo;
+mod event;
+mod sink;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(version, about = "Safety Net operator CLI")]
+struct Cli {
+    /// Base URL of the suite.
+    #[arg(long, global = true, env = "SAFETYNET_URL", default_value = "http://127.0.0.1:3000")]
+    url: String,
+    /// Bearer token (admin for `demo`).
+    #[arg(long, global = true, env = "SAFETYNET_TOKEN", default_value = "")]
+    token: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Enrol a small demo city (staff tokens, residents, devices) and print it.
+    Demo(demo::DemoArgs),
+    /// Send a correctly signed device event (to test an installation end to end).
+    SendEvent(event::SendEventArgs),
+    /// Exit 0 once the suite answers (used by scripts waiting for start-up).
+    Probe,
+    /// Print what would reach 119 and the SMS gateway (local development only).
+    Sink(sink::SinkArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let api = client::Api::new(&cli.url, &cli.token);
+    let result = match cli.command {
+        Command::Demo(a) => demo::run(&api, a),
+        Command::SendEvent(a) => event::run(&api, a),
+        Command::Sink(a) => sink::run(a),
+        Command::Probe => api.call("GET", "/api/v1/openapi.json", &[], None).and_then(|(s, _)| {
+            if s == 200 { Ok(()) } else { Err(anyhow::anyhow!("status {s}")) }
+        }),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
