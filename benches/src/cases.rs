@@ -41,6 +41,11 @@ pub fn all() -> Vec<Case> {
         Case::served("sqlite-insert", "sqlite insert c=32", sqlite_insert),
         Case::standalone("instantiate", "instantiate", instantiate),
         Case::standalone(
+            "ingest",
+            "device events c=32 (95% heartbeat/activity, 5% emergency)",
+            crate::ingest::run,
+        ),
+        Case::standalone(
             "warm-start",
             "start→first response (warm cache)",
             warm_start,

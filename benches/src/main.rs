@@ -4,6 +4,7 @@
 mod case;
 mod cases;
 mod hostproc;
+mod ingest;
 mod load;
 mod table;
 

@@ -59,6 +59,10 @@ impl Prepared {
 pub fn engine() -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
+    // `SAFETYNET_PROFILE=perfmap` lets `perf` name JIT-compiled Wasm functions.
+    if std::env::var("SAFETYNET_PROFILE").as_deref() == Ok("perfmap") {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(1_000);
     pool.total_core_instances(4_000);
@@ -68,6 +72,10 @@ pub fn engine() -> Result<Engine> {
     pool.max_tables_per_component(16);
     // Scoring holds whole cycles in memory; give components room.
     pool.max_memory_size(2 << 30);
+    // Keep the first pages of each slot resident between requests instead of returning them to
+    // the kernel (madvise) and faulting them back in on the next instantiation.
+    pool.linear_memory_keep_resident(4 << 20);
+    pool.table_keep_resident(64 << 10);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Ok(Engine::new(&config)?)
 }

@@ -50,6 +50,8 @@ impl Database {
             .with_context(|| format!("opening SQLite database {}", self.path.display()))?;
         conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Reads through a shared mapping instead of a pread syscall per page.
+        conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
     }

@@ -1,7 +1,7 @@
 //! AES-128/192/256-CBC with an all-zero IV, as DC-09 prescribes, plus the
 //! pad that precedes the data inside the encrypted part.
 //!
-//! Layout of an encrypted message after `[` (DC-09-2013 §5.5.1.x, matching
+//! Layout of an encrypted message after `[` (DC-09-2013 `[<pad>|...data...]`, matching
 //! ioBroker.sia, dc09_spt and pysiaalarm):
 //!
 //! ```text
@@ -272,13 +272,22 @@ mod tests {
         assert_eq!(Key::from_bytes(&[0; 16]).unwrap().bits(), 128);
         assert_eq!(Key::from_bytes(&[0; 24]).unwrap().bits(), 192);
         assert_eq!(Key::from_bytes(&[0; 32]).unwrap().bits(), 256);
-        assert_eq!(Key::from_bytes(&[0; 20]).unwrap_err(), KeyError::BadLength(20));
+        assert_eq!(
+            Key::from_bytes(&[0; 20]).unwrap_err(),
+            KeyError::BadLength(20)
+        );
         assert_eq!(Key::from_hex(&"ab".repeat(16)).unwrap().bits(), 128);
         assert_eq!(Key::from_hex(&"AB".repeat(32)).unwrap().bits(), 256);
-        assert_eq!(Key::from_hex("zz".repeat(16).as_str()).unwrap_err(), KeyError::BadHex);
+        assert_eq!(
+            Key::from_hex("zz".repeat(16).as_str()).unwrap_err(),
+            KeyError::BadHex
+        );
         assert_eq!(Key::from_hex("abc").unwrap_err(), KeyError::BadLength(1));
         assert!(Key::from_hex(&"ab".repeat(33)).is_err());
-        assert_eq!(format!("{:?}", Key::from_bytes(&[7; 16]).unwrap()), "Key(AES-128, redacted)");
+        assert_eq!(
+            format!("{:?}", Key::from_bytes(&[7; 16]).unwrap()),
+            "Key(AES-128, redacted)"
+        );
     }
 
     #[test]

@@ -59,11 +59,20 @@ impl DecodeError {
     pub fn reply(&self) -> Reply {
         use DecodeError::*;
         match self {
-            TooShort | BadCrcField | BadLengthField | BadLength { .. } | BadCrc { .. }
+            TooShort
+            | BadCrcField
+            | BadLengthField
+            | BadLength { .. }
+            | BadCrc { .. }
             | BadHeader(_) => Reply::Nak,
             MissingTimestamp | BadTimestamp | Time(_) => Reply::Nak,
-            UnknownToken | MissingKey | EncryptionRequired | BadHex | BadCiphertextLength(_)
-            | BadPadding | BadData(_) => Reply::Duh,
+            UnknownToken
+            | MissingKey
+            | EncryptionRequired
+            | BadHex
+            | BadCiphertextLength(_)
+            | BadPadding
+            | BadData(_) => Reply::Duh,
         }
     }
 }

@@ -2,7 +2,7 @@
 //! plain-text header at the start of the body (`"id"seq[Rrcvr]Lpref#acct[`).
 //!
 //! The CRC and the length both cover the *body*: from the opening quote of the
-//! ID token up to the last byte before `<CR>` (ANSI/SIA DC-09-2013 §5.5.1.1–2).
+//! ID token up to the last byte before `<CR>` (ANSI/SIA DC-09-2013).
 
 use crate::error::DecodeError;
 use crate::hex;
@@ -199,7 +199,10 @@ impl RawHeader<'_> {
 }
 
 fn hex_run(b: &[u8], from: usize) -> usize {
-    b[from..].iter().take_while(|c| c.is_ascii_hexdigit()).count()
+    b[from..]
+        .iter()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .count()
 }
 
 fn ascii(b: &[u8]) -> &str {

@@ -12,6 +12,19 @@
 //! Encrypted (`*`) messages replace everything after `[` with
 //! `hex(AES-CBC(<pad>|<data>][<ext>]..._<timestamp>))`, IV all zeros; see [`crypto`].
 //!
+//! Choices where the spec leaves room (details on the items named):
+//! - Replies ([`Reply`]): damaged frames (CRC, length, unreadable header) and
+//!   timestamp problems get NAK with our time; intact frames we cannot process
+//!   (unknown token, no key, bad hex/ciphertext/pad, unparseable data) get DUH
+//!   echoing seq/receiver/prefix/account. DUH and NAK are never encrypted.
+//!   Valid messages with unmapped codes are ACKed ([`Report::Unmapped`]).
+//! - A plain event frame for an account that has a key is refused
+//!   ([`DecodeError::EncryptionRequired`], DUH): no downgrade to plain text.
+//! - Encrypted pad: 1–16 bytes before a `|`, never `|[]`; on input any pad
+//!   length is accepted and a missing `|` before `]` is tolerated (pysiaalarm).
+//! - Input may lack the leading LF / trailing CR; hex may be either case;
+//!   output is always upper case with LF and CR.
+//!
 //! Receiving, in outline:
 //! ```no_run
 //! # use safetynet_dc09::*;

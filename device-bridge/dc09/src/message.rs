@@ -126,9 +126,7 @@ fn decode_inner(
 
     let mut buf = [0u8; crypto::MAX_PLAIN];
     let inner: &[u8] = if raw.encrypted {
-        let key = keys
-            .key_for(raw.account)
-            .ok_or(DecodeError::MissingKey)?;
+        let key = keys.key_for(raw.account).ok_or(DecodeError::MissingKey)?;
         let plain = crypto::decrypt(key, rest, &mut buf)?;
         crypto::strip_pad(plain)?
     } else {
@@ -183,7 +181,9 @@ fn parse_tail(inner: &[u8]) -> Result<Tail<'_>, DecodeError> {
         .ok_or(DecodeError::BadData("missing ']'"))?;
     let data = &inner[..close];
     if !printable(data) || data.contains(&b'[') {
-        return Err(DecodeError::BadData("data must be printable ASCII without '['"));
+        return Err(DecodeError::BadData(
+            "data must be printable ASCII without '['",
+        ));
     }
     let mut i = close + 1;
     let mut ext_end = 0;
@@ -249,8 +249,8 @@ fn validate(msg: &Message) -> Result<(), EncodeError> {
         return Err(E("prefix must be 1-6 hex digits"));
     }
     let nak_form = h.token == Token::Nak && h.account.is_empty();
-    let account_ok = (1..=16).contains(&h.account.len())
-        && h.account.bytes().all(|c| c.is_ascii_alphanumeric());
+    let account_ok =
+        (1..=16).contains(&h.account.len()) && h.account.bytes().all(|c| c.is_ascii_alphanumeric());
     if !nak_form && !account_ok {
         return Err(E("account must be 1-16 ASCII alphanumerics"));
     }
@@ -289,12 +289,10 @@ fn validate(msg: &Message) -> Result<(), EncodeError> {
             return Err(E("data must be printable ASCII without '[' or ']'"));
         }
     }
-    if msg
-        .extended
-        .iter()
-        .any(|x| x.is_empty() || !clean_text(x))
-    {
-        return Err(E("extended data must be non-empty printable ASCII without brackets"));
+    if msg.extended.iter().any(|x| x.is_empty() || !clean_text(x)) {
+        return Err(E(
+            "extended data must be non-empty printable ASCII without brackets",
+        ));
     }
     if h.encrypted && msg.timestamp.is_none() {
         return Err(EncodeError::MissingTimestamp);

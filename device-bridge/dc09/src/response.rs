@@ -1,4 +1,4 @@
-//! Receiver responses: ACK, NAK, DUH (DC-09-2013 §5.5.2).
+//! Receiver responses: ACK, NAK, DUH (ANSI/SIA DC-09-2013).
 //!
 //! ```text
 //! ACK  "ACK"seq[Rrcvr]Lpref#acct[]                       plain request

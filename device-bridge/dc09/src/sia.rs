@@ -198,7 +198,9 @@ impl SiaData {
 mod tests {
     use super::*;
 
-    fn events(s: &str) -> Vec<(String, Option<u32>, Option<u32>, Option<u32>)> {
+    type Ev = (String, Option<u32>, Option<u32>, Option<u32>);
+
+    fn events(s: &str) -> Vec<Ev> {
         SiaData::parse(s)
             .unwrap()
             .events
@@ -210,9 +212,18 @@ mod tests {
     #[test]
     fn parses_common_shapes() {
         let ev = |c: &str, a, r, u| (c.to_owned(), a, r, u);
-        assert_eq!(events("#1234|Nri1/BA01"), vec![ev("BA", Some(1), Some(1), None)]);
-        assert_eq!(events("#1234|Nti20:50:26RP99"), vec![ev("RP", Some(99), None, None)]);
-        assert_eq!(events("|Nri1/BA000"), vec![ev("BA", Some(0), Some(1), None)]);
+        assert_eq!(
+            events("#1234|Nri1/BA01"),
+            vec![ev("BA", Some(1), Some(1), None)]
+        );
+        assert_eq!(
+            events("#1234|Nti20:50:26RP99"),
+            vec![ev("RP", Some(99), None, None)]
+        );
+        assert_eq!(
+            events("|Nri1/BA000"),
+            vec![ev("BA", Some(0), Some(1), None)]
+        );
         assert_eq!(
             events("Nri2/id7/CL7/ri3/FA12/FR12"),
             vec![
@@ -223,9 +234,15 @@ mod tests {
         );
         assert_eq!(events("#1234|NRR|Atest"), vec![ev("RR", None, None, None)]);
         assert_eq!(events("#1234|"), vec![]);
-        assert_eq!(events("Nri1^Kitchen^/GA3"), vec![ev("GA", Some(3), Some(1), None)]);
+        assert_eq!(
+            events("Nri1^Kitchen^/GA3"),
+            vec![ev("GA", Some(3), Some(1), None)]
+        );
         // Overlong address digits do not overflow.
-        assert_eq!(events("NBA99999999999999"), vec![ev("BA", None, None, None)]);
+        assert_eq!(
+            events("NBA99999999999999"),
+            vec![ev("BA", None, None, None)]
+        );
     }
 
     #[test]
@@ -236,7 +253,12 @@ mod tests {
             assert_eq!(m(c), Report::Event(EmergencyCall));
         }
         for c in ["PH", "PR", "MH", "MR", "QH", "QR"] {
-            assert_eq!(m(c), Report::Restore { restores: EmergencyCall });
+            assert_eq!(
+                m(c),
+                Report::Restore {
+                    restores: EmergencyCall
+                }
+            );
         }
         assert_eq!(m("FA"), Report::Event(Fire));
         assert_eq!(m("FH"), Report::Restore { restores: Fire });
@@ -244,9 +266,19 @@ mod tests {
         assert_eq!(m("GR"), Report::Restore { restores: Gas });
         assert_eq!(m("RP"), Report::Event(Heartbeat));
         assert_eq!(m("YT"), Report::Event(LowBattery));
-        assert_eq!(m("XR"), Report::Restore { restores: LowBattery });
+        assert_eq!(
+            m("XR"),
+            Report::Restore {
+                restores: LowBattery
+            }
+        );
         assert_eq!(m("AT"), Report::Event(PowerLoss));
-        assert_eq!(m("AR"), Report::Restore { restores: PowerLoss });
+        assert_eq!(
+            m("AR"),
+            Report::Restore {
+                restores: PowerLoss
+            }
+        );
         assert_eq!(m("BA"), Report::Unmapped(Code::Sia(SiaCode(*b"BA"))));
         assert_eq!(Code::Sia(SiaCode(*b"BA")).to_string(), "SIA BA");
         assert_eq!(SiaCode::new("ba"), None);

@@ -113,7 +113,12 @@ mod tests {
             b"_+1:00:00,01-01-2025",
             b"",
         ] {
-            assert_eq!(parse_timestamp(bad), None, "{:?}", String::from_utf8_lossy(bad));
+            assert_eq!(
+                parse_timestamp(bad),
+                None,
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
         }
     }
 
@@ -126,6 +131,11 @@ mod tests {
         assert_eq!(at(20), Ok(()));
         assert_eq!(at(-41), Err(TimeError::TooOld { behind_secs: 41 }));
         assert_eq!(at(21), Err(TimeError::TooNew { ahead_secs: 21 }));
-        assert_eq!(at(-86_400), Err(TimeError::TooOld { behind_secs: 86_400 }));
+        assert_eq!(
+            at(-86_400),
+            Err(TimeError::TooOld {
+                behind_secs: 86_400
+            })
+        );
     }
 }

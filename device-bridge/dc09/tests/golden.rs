@@ -19,7 +19,10 @@ fn keys() -> HashMap<String, Key> {
         ("5678".to_owned(), Key::from_hex(K128).unwrap()),
         ("0099".to_owned(), Key::from_hex(K192).unwrap()),
         ("ABC1".to_owned(), Key::from_hex(K256).unwrap()),
-        ("1111".to_owned(), Key::from_bytes(b"AAAAAAAAAAAAAAAA").unwrap()),
+        (
+            "1111".to_owned(),
+            Key::from_bytes(b"AAAAAAAAAAAAAAAA").unwrap(),
+        ),
     ])
 }
 
@@ -44,7 +47,12 @@ const DUH_UNKNOWN: &[u8] = b"\n6D5E0014\"DUH\"0005R1L1#1234[]\r";
 fn reencode(msg: &Message, pad: u8) -> Vec<u8> {
     let keys = keys();
     let key = keys.get(&msg.header.account);
-    encode(msg, key.filter(|_| msg.header.encrypted), &mut FixedPad(pad)).unwrap()
+    encode(
+        msg,
+        key.filter(|_| msg.header.encrypted),
+        &mut FixedPad(pad),
+    )
+    .unwrap()
 }
 
 // ---------- CRC known answers ----------
@@ -61,11 +69,16 @@ fn crc_and_length_from_other_implementations() {
     // panels (pysiaalarm issues #11 and #42). pysiaalarm's copy lost runs of
     // spaces inside ^text^; the originals below are the only spacing for which
     // the panels' own CRC and 0LLL length (0x4D) both match.
-    assert_eq!(crc16(br#""SIA-DCS"0001RF3L77#1234[#1234|NRR|Atest]"#), 0xF4D2);
+    assert_eq!(
+        crc16(br#""SIA-DCS"0001RF3L77#1234[#1234|NRR|Atest]"#),
+        0xF4D2
+    );
     assert_eq!(crc16(br#""SIA-DCS"0001L0#1234[]"#), 0x96ED);
     for frame in [
-        &b"9618004D\"SIA-DCS\"7960L0#123456[#123456|Nri1CL0^VX FRONTE       ^]_22:40:48,04-11-2021"[..],
-        &b"5670004D\"SIA-DCS\"8070L0#123456[#123456|Nri0KR1^TAST.  001      ^]_13:49:12,04-13-2021"[..],
+        &b"9618004D\"SIA-DCS\"7960L0#123456[#123456|Nri1CL0^VX FRONTE       ^]_22:40:48,04-11-2021"
+            [..],
+        &b"5670004D\"SIA-DCS\"8070L0#123456[#123456|Nri0KR1^TAST.  001      ^]_13:49:12,04-13-2021"
+            [..],
     ] {
         let m = decode_unchecked(frame, &NoKeys).unwrap();
         assert_eq!(m.header.account, "123456");
@@ -76,15 +89,14 @@ fn crc_and_length_from_other_implementations() {
         &NoKeys,
     )
     .unwrap();
-    let Payload::Sia(s) = &m.payload else { panic!() };
+    let Payload::Sia(s) = &m.payload else {
+        panic!()
+    };
     assert_eq!(s.events[0].code.as_str(), "CL");
     assert_eq!(s.events[0].area, Some(1));
     assert_eq!(s.events[0].address, Some(0));
     assert_eq!(s.events[0].text.as_deref(), Some("VX FRONTE       "));
-    assert_eq!(
-        m.timestamp,
-        Some(t(2021, 4, 11, 22, 40, 48))
-    );
+    assert_eq!(m.timestamp, Some(t(2021, 4, 11, 22, 40, 48)));
 }
 
 // ---------- golden decodes + byte-identical re-encode ----------
@@ -112,13 +124,21 @@ fn g2_plain_sia_dcs_without_timestamp() {
     let m = decode(G2, &keys(), t(2000, 1, 1, 0, 0, 0)).unwrap();
     assert_eq!(m.header.token, Token::SiaDcs);
     assert_eq!((m.header.seq, m.header.receiver.as_deref()), (2, None));
-    assert_eq!((m.header.prefix.as_str(), m.header.account.as_str()), ("0", "12AB"));
+    assert_eq!(
+        (m.header.prefix.as_str(), m.header.account.as_str()),
+        ("0", "12AB")
+    );
     assert_eq!(m.timestamp, None);
-    let Payload::Sia(s) = &m.payload else { panic!("{:?}", m.payload) };
+    let Payload::Sia(s) = &m.payload else {
+        panic!("{:?}", m.payload)
+    };
     assert_eq!(s.account.as_deref(), Some("12AB"));
     assert_eq!(s.body, "Nri1/FA01");
     assert_eq!(s.events.len(), 1);
-    assert_eq!((s.events[0].code, s.events[0].area, s.events[0].address), (SiaCode(*b"FA"), Some(1), Some(1)));
+    assert_eq!(
+        (s.events[0].code, s.events[0].area, s.events[0].address),
+        (SiaCode(*b"FA"), Some(1), Some(1))
+    );
     assert_eq!(m.reports(), vec![Report::Event(EventKind::Fire)]);
     assert_eq!(reencode(&m, b'x'), G2);
 }
@@ -161,7 +181,9 @@ fn g5_aes256_sia_with_text_and_extended_data() {
     assert_eq!(m.header.seq, 9999);
     assert_eq!(m.header.account, "ABC1");
     assert_eq!(m.extended, vec!["Vhttp://cam/1".to_owned()]);
-    let Payload::Sia(s) = &m.payload else { panic!() };
+    let Payload::Sia(s) = &m.payload else {
+        panic!()
+    };
     assert_eq!(s.body, "Nri2/PA003^Pendant^");
     assert_eq!(s.events[0].code.as_str(), "PA");
     assert_eq!(s.events[0].area, Some(2));
@@ -186,7 +208,9 @@ fn g6_aes192_null() {
 fn g7_pysiaalarm_style_zero_pad_ascii_key() {
     let m = decode_unchecked(G7, &keys()).unwrap();
     assert_eq!(m.header.account, "1111");
-    let Payload::Sia(s) = &m.payload else { panic!() };
+    let Payload::Sia(s) = &m.payload else {
+        panic!()
+    };
     assert_eq!(s.account, None);
     assert_eq!(s.body, "Nri1/RP000");
     assert_eq!(m.reports(), vec![Report::Event(EventKind::Heartbeat)]);
@@ -205,11 +229,23 @@ fn with_byte(frame: &[u8], i: usize, b: u8) -> Vec<u8> {
 fn tampered_crc_and_length_are_rejected_with_nak() {
     let now = t(2025, 1, 15, 12, 35, 0);
     let e = decode(&with_byte(G1, 1, b'0'), &keys(), now).unwrap_err();
-    assert_eq!(e, DecodeError::BadCrc { declared: 0x03A1, computed: 0x23A1 });
+    assert_eq!(
+        e,
+        DecodeError::BadCrc {
+            declared: 0x03A1,
+            computed: 0x23A1
+        }
+    );
     assert_eq!(e.reply(), Reply::Nak);
     // Length one short.
     let e = decode(&with_byte(G1, 8, b'C'), &keys(), now).unwrap_err();
-    assert_eq!(e, DecodeError::BadLength { declared: 0x3C, actual: 0x3D });
+    assert_eq!(
+        e,
+        DecodeError::BadLength {
+            declared: 0x3C,
+            actual: 0x3D
+        }
+    );
     assert_eq!(e.reply(), Reply::Nak);
     // A flipped body byte (zone 003 -> 004).
     let i = G1.windows(4).position(|w| w == b"003]").unwrap() + 2;
@@ -220,15 +256,24 @@ fn tampered_crc_and_length_are_rejected_with_nak() {
     assert!(matches!(e, DecodeError::BadCrc { .. }));
     // Truncated frame, non-hex fields.
     assert_eq!(decode(b"\n12\r", &keys(), now), Err(DecodeError::TooShort));
-    assert_eq!(decode(&with_byte(G1, 2, b'G'), &keys(), now), Err(DecodeError::BadCrcField));
-    assert_eq!(decode(&with_byte(G1, 6, b'x'), &keys(), now), Err(DecodeError::BadLengthField));
+    assert_eq!(
+        decode(&with_byte(G1, 2, b'G'), &keys(), now),
+        Err(DecodeError::BadCrcField)
+    );
+    assert_eq!(
+        decode(&with_byte(G1, 6, b'x'), &keys(), now),
+        Err(DecodeError::BadLengthField)
+    );
     assert_eq!(reply_to_error(G1, &DecodeError::TooShort, now), nak(now));
 }
 
 #[test]
 fn lf_and_cr_are_optional_on_input() {
     let bare = &G1[1..G1.len() - 1];
-    assert_eq!(decode_unchecked(bare, &NoKeys), decode_unchecked(G1, &NoKeys));
+    assert_eq!(
+        decode_unchecked(bare, &NoKeys),
+        decode_unchecked(G1, &NoKeys)
+    );
 }
 
 // ---------- processing errors (DUH) ----------
@@ -285,9 +330,15 @@ fn stale_and_future_timestamps_are_classified() {
     let k = keys();
     let at = |secs: i64| decode(G1, &k, ts + chrono::TimeDelta::seconds(secs));
     assert!(at(40).is_ok());
-    assert_eq!(at(41), Err(DecodeError::Time(TimeError::TooOld { behind_secs: 41 })));
+    assert_eq!(
+        at(41),
+        Err(DecodeError::Time(TimeError::TooOld { behind_secs: 41 }))
+    );
     assert!(at(-20).is_ok());
-    assert_eq!(at(-21), Err(DecodeError::Time(TimeError::TooNew { ahead_secs: 21 })));
+    assert_eq!(
+        at(-21),
+        Err(DecodeError::Time(TimeError::TooNew { ahead_secs: 21 }))
+    );
     assert_eq!(at(41).unwrap_err().reply(), Reply::Nak);
     // Sub-second part of our clock is ignored (wire resolution is 1 s).
     let now = ts + chrono::TimeDelta::milliseconds(40_900);
@@ -301,7 +352,13 @@ fn stale_and_future_timestamps_are_classified() {
 #[test]
 fn ack_plain_echoes_header_without_timestamp() {
     let m = decode_unchecked(G1, &NoKeys).unwrap();
-    let a = ack(&m.header, None, t(2025, 1, 15, 12, 35, 0), &mut FixedPad(b'x')).unwrap();
+    let a = ack(
+        &m.header,
+        None,
+        t(2025, 1, 15, 12, 35, 0),
+        &mut FixedPad(b'x'),
+    )
+    .unwrap();
     assert_eq!(a, ACK1);
     // Hand-computed layout: LF, CRC, 0014 (= 20 bytes), body, CR.
     assert_eq!(&a[5..9], b"0014");
@@ -322,7 +379,10 @@ fn ack_encrypted_uses_star_ack_and_same_key() {
     let back = decode(&a, &k, now).unwrap();
     assert_eq!(back.header.token, Token::Ack);
     assert!(back.header.encrypted);
-    assert_eq!((back.header.seq, back.header.account.as_str()), (42, "5678"));
+    assert_eq!(
+        (back.header.seq, back.header.account.as_str()),
+        (42, "5678")
+    );
     assert_eq!(back.timestamp, Some(now));
     assert_eq!(back.payload, Payload::Empty);
 }
@@ -332,15 +392,21 @@ fn nak_layout() {
     let n = nak(t(2025, 1, 15, 12, 35, 0));
     assert_eq!(n, NAK);
     assert_eq!(&n[5..9], b"0025"); // 37 bytes
-    // Published vector from fioletoven/dc09.
+                                   // Published vector from fioletoven/dc09.
     assert_eq!(
         nak(t(2025, 9, 24, 16, 20, 1)),
         b"\nE4410025\"NAK\"0000R0L0A0[]_16:20:01,09-24-2025\r"
     );
     let back = decode_unchecked(&n, &NoKeys).unwrap();
     assert_eq!(back.header.token, Token::Nak);
-    assert_eq!((back.header.seq, back.header.receiver.as_deref()), (0, Some("0")));
-    assert_eq!((back.header.prefix.as_str(), back.header.account.as_str()), ("0", ""));
+    assert_eq!(
+        (back.header.seq, back.header.receiver.as_deref()),
+        (0, Some("0"))
+    );
+    assert_eq!(
+        (back.header.prefix.as_str(), back.header.account.as_str()),
+        ("0", "")
+    );
     assert_eq!(encode(&back, None, &mut FixedPad(b'x')).unwrap(), n);
 }
 
@@ -409,20 +475,43 @@ fn encoder_rejects_bad_input() {
     );
     let ts = t(2025, 1, 1, 0, 0, 0);
     assert_eq!(
-        encode(&base.clone().with_encryption(true).with_timestamp(ts), None, &mut p),
+        encode(
+            &base.clone().with_encryption(true).with_timestamp(ts),
+            None,
+            &mut p
+        ),
         Err(EncodeError::MissingKey)
     );
     assert_eq!(
-        encode(&base.clone().with_encryption(true).with_timestamp(ts), Some(&k), &mut FixedPad(b'|')),
+        encode(
+            &base.clone().with_encryption(true).with_timestamp(ts),
+            Some(&k),
+            &mut FixedPad(b'|')
+        ),
         Err(EncodeError::BadPadByte)
     );
     let mut bad = base.clone();
     bad.header.seq = 10_000;
-    assert!(matches!(encode(&bad, None, &mut p), Err(EncodeError::InvalidField(_))));
-    let bad = Message::new(Token::SiaDcs, 1, "0", "1234", Payload::Sia(SiaData::new(None, "a]b")));
-    assert!(matches!(encode(&bad, None, &mut p), Err(EncodeError::InvalidField(_))));
+    assert!(matches!(
+        encode(&bad, None, &mut p),
+        Err(EncodeError::InvalidField(_))
+    ));
+    let bad = Message::new(
+        Token::SiaDcs,
+        1,
+        "0",
+        "1234",
+        Payload::Sia(SiaData::new(None, "a]b")),
+    );
+    assert!(matches!(
+        encode(&bad, None, &mut p),
+        Err(EncodeError::InvalidField(_))
+    ));
     let bad = Message::new(Token::Null, 1, "0", "1234", Payload::Text("x".repeat(5000)));
-    assert_eq!(encode(&bad, None, &mut p), Err(EncodeError::TooLong(5000 + 19)));
+    assert_eq!(
+        encode(&bad, None, &mut p),
+        Err(EncodeError::TooLong(5000 + 19))
+    );
 }
 
 // ---------- stream scanning ----------

@@ -1,0 +1,266 @@
+//! Scoring rows: weighted normalised indicators plus interaction bonuses, capped at
+//! `max_score`; reasons are the largest contributors (ties: model order).
+
+use crate::model::{Model, Normalisation, RiskBand};
+
+/// In packed reasons: no (further) reason.
+pub const NO_REASON: u16 = u16::MAX;
+/// Most reasons kept per row in a batch.
+pub const MAX_TOP: usize = 16;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    /// Indicator or interaction id.
+    pub id: String,
+    /// Index: indicators 0..k, interactions k...
+    pub index: usize,
+    pub points: f32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub score: f32,
+    pub band: RiskBand,
+    /// Every contributor with points > 0, largest first.
+    pub reasons: Vec<Reason>,
+}
+
+/// `score_batch` output for n rows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Batch {
+    pub scores: Vec<f32>,
+    /// `RiskBand as u8`.
+    pub bands: Vec<u8>,
+    /// n × top reason indexes, [`NO_REASON`] where a row has fewer.
+    pub reasons: Vec<u16>,
+    /// Points of each reason in `reasons` (0 for none).
+    pub points: Vec<f32>,
+    pub top: usize,
+}
+
+impl Model {
+    /// Points one raw value adds. Missing (NaN), zero and negative values add nothing.
+    #[inline]
+    fn points(&self, i: usize, x: f32) -> f32 {
+        let (kind, cap, _, weight) = self.compiled[i];
+        if !(x > 0.0) {
+            return 0.0;
+        }
+        let n = match kind {
+            Normalisation::Linear => x.min(cap) / cap,
+            Normalisation::Sqrt => (x.min(cap) / cap).sqrt(),
+            Normalisation::Flag => 1.0,
+        };
+        n * weight
+    }
+
+    /// Fills `contrib` (k + m) for one row and returns the capped score.
+    #[inline]
+    fn contributions(&self, row: &[f32], contrib: &mut [f32]) -> f32 {
+        let k = self.len();
+        let mut sum = 0.0f32;
+        for i in 0..k {
+            let p = self.points(i, row[i]);
+            contrib[i] = p;
+            sum += p;
+        }
+        for (j, terms) in self.terms.iter().enumerate() {
+            let x = &self.spec.interactions[j];
+            let held = terms.iter().filter(|(idx, min)| row[*idx] >= *min).count() as u32;
+            let p = if held >= x.min_terms { x.weight } else { 0.0 };
+            contrib[k + j] = p;
+            sum += p;
+        }
+        sum.min(self.spec.max_score)
+    }
+
+    /// Scores one row of `len()` values; panics on a wrong length (callers check).
+    pub fn score_row(&self, row: &[f32]) -> Scored {
+        assert_eq!(row.len(), self.len(), "row length");
+        let mut contrib = vec![0.0f32; self.len() + self.terms.len()];
+        let score = self.contributions(row, &mut contrib);
+        let mut order: Vec<usize> = (0..contrib.len()).filter(|&i| contrib[i] > 0.0).collect();
+        // Stable sort keeps model order among equal points.
+        order.sort_by(|a, b| contrib[*b].total_cmp(&contrib[*a]));
+        Scored {
+            score,
+            band: self.band(score),
+            reasons: order
+                .into_iter()
+                .map(|i| Reason {
+                    id: self.reason_id(i).unwrap_or_default().to_string(),
+                    index: i,
+                    points: contrib[i],
+                })
+                .collect(),
+        }
+    }
+
+    /// Scores rows packed row-major (`rows.len()` must be a multiple of `len()`), keeping the
+    /// `top` largest reasons per row.
+    pub fn score_batch(&self, rows: &[f32], top: usize) -> Result<Batch, String> {
+        let k = self.len();
+        if rows.len() % k != 0 {
+            return Err(format!(
+                "rows: {} values is not a multiple of {k} indicators",
+                rows.len()
+            ));
+        }
+        let top = top.min(MAX_TOP);
+        let n = rows.len() / k;
+        let mut out = Batch {
+            scores: Vec::with_capacity(n),
+            bands: Vec::with_capacity(n),
+            reasons: Vec::with_capacity(n * top),
+            points: Vec::with_capacity(n * top),
+            top,
+        };
+        let mut contrib = vec![0.0f32; k + self.terms.len()];
+        let mut best: Vec<(f32, u16)> = Vec::with_capacity(top + 1);
+        for row in rows.chunks_exact(k) {
+            let score = self.contributions(row, &mut contrib);
+            out.scores.push(score);
+            out.bands.push(self.band(score) as u8);
+            if top == 0 {
+                continue;
+            }
+            best.clear();
+            for (i, &p) in contrib.iter().enumerate() {
+                if p <= 0.0 || (best.len() == top && p <= best[top - 1].0) {
+                    continue;
+                }
+                // Insert after every entry with points ≥ p, so earlier indexes win ties.
+                let at = best.iter().position(|(q, _)| p > *q).unwrap_or(best.len());
+                best.insert(at, (p, i as u16));
+                best.truncate(top);
+            }
+            out.reasons.extend(best.iter().map(|(_, i)| *i));
+            out.points.extend(best.iter().map(|(p, _)| *p));
+            out.reasons
+                .extend(std::iter::repeat_n(NO_REASON, top - best.len()));
+            out.points.extend(std::iter::repeat_n(0.0, top - best.len()));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> &'static Model {
+        Model::builtin()
+    }
+
+    fn row(values: &[(&str, f32)]) -> Vec<f32> {
+        let m = model();
+        let mut r = vec![0.0; m.len()];
+        for (id, v) in values {
+            r[m.index(id).unwrap_or_else(|| panic!("{id}"))] = *v;
+        }
+        r
+    }
+
+    #[test]
+    fn an_empty_row_scores_zero_without_reasons() {
+        let s = model().score_row(&row(&[]));
+        assert_eq!(s.score, 0.0);
+        assert_eq!(s.band, RiskBand::None);
+        assert!(s.reasons.is_empty());
+    }
+
+    /// Hand computed: water 3/6 months × 4 = 2; electricity 6 (cap) × 4 = 4; gas 12 months
+    /// capped at 6 → 4; electricity 125,000 won: √(125000/500000) = 0.5 × 2 = 1; utility
+    /// interaction (3 of 3 terms ≥ 3 months) = 8; health premium 3/12 × 5 = 1.25.
+    /// Total 20.25 → medium (≥ 20).
+    #[test]
+    fn hand_computed_row_with_interaction() {
+        let s = model().score_row(&row(&[
+            ("water_arrears_months", 3.0),
+            ("electricity_arrears_months", 6.0),
+            ("gas_arrears_months", 12.0),
+            ("electricity_arrears_amount", 125_000.0),
+            ("health_premium_arrears_months", 3.0),
+        ]));
+        assert_eq!(s.score, 20.25);
+        assert_eq!(s.band, RiskBand::Medium);
+        let ids: Vec<(&str, f32)> = s.reasons.iter().map(|r| (r.id.as_str(), r.points)).collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("utility_arrears_multiple", 8.0),
+                ("electricity_arrears_months", 4.0),
+                ("gas_arrears_months", 4.0),
+                ("water_arrears_months", 2.0),
+                ("health_premium_arrears_months", 1.25),
+                ("electricity_arrears_amount", 1.0),
+            ]
+        );
+    }
+
+    /// Suicide attempt 6 + basic-livelihood cut 5 + job loss 4 + health premium 12 months 5
+    /// + income-loss interaction 6 + catastrophic costs at cap 5 + 3 delinquencies 3×3/5 = 1.8
+    /// + medical-debt interaction 5 = 37.8 → high.
+    #[test]
+    fn hand_computed_high_risk_row() {
+        let s = model().score_row(&row(&[
+            ("suicide_attempt", 1.0),
+            ("basic_livelihood_cut", 1.0),
+            ("employment_insurance_loss", 1.0),
+            ("health_premium_arrears_months", 14.0),
+            ("catastrophic_medical_cost", 25_000_000.0),
+            ("financial_delinquency_count", 3.0),
+        ]));
+        assert!((s.score - 37.8).abs() < 1e-4, "{}", s.score);
+        assert_eq!(s.band, RiskBand::High);
+        let top3: Vec<&str> = s.reasons.iter().take(3).map(|r| r.id.as_str()).collect();
+        // Equal points keep model order: indicators first, interactions after them.
+        assert_eq!(top3, ["suicide_attempt", "income_loss_with_arrears", "health_premium_arrears_months"]);
+    }
+
+    #[test]
+    fn missing_and_negative_values_count_as_nothing_and_scores_are_capped() {
+        let m = model();
+        let mut r = row(&[("water_supply_cut", f32::NAN), ("gas_supply_cut", -1.0)]);
+        assert_eq!(m.score_row(&r).score, 0.0);
+        r.iter_mut().for_each(|v| *v = 1e12);
+        let s = m.score_row(&r);
+        assert_eq!(s.score, 100.0);
+        assert_eq!(s.band, RiskBand::High);
+    }
+
+    #[test]
+    fn batch_matches_single_rows_and_packs_reasons() {
+        let m = model();
+        let rows = [
+            row(&[("water_supply_cut", 1.0)]),
+            row(&[]),
+            row(&[("suicide_attempt", 1.0), ("water_supply_cut", 1.0), ("telecom_arrears_months", 6.0)]),
+        ];
+        let packed: Vec<f32> = rows.concat();
+        let b = m.score_batch(&packed, 2).unwrap();
+        assert_eq!(b.scores.len(), 3);
+        for (i, r) in rows.iter().enumerate() {
+            let s = m.score_row(r);
+            assert_eq!(b.scores[i].to_bits(), s.score.to_bits());
+            assert_eq!(b.bands[i], s.band as u8);
+            let want: Vec<u16> = s.reasons.iter().take(2).map(|r| r.index as u16).chain(std::iter::repeat(NO_REASON)).take(2).collect();
+            assert_eq!(&b.reasons[i * 2..i * 2 + 2], &want[..]);
+        }
+        // Ties keep model order: water_supply_cut (index 2) before suicide_attempt (6 points each).
+        assert_eq!(b.reasons[4], m.index("water_supply_cut").unwrap() as u16);
+        assert!(m.score_batch(&packed[1..], 2).is_err());
+    }
+
+    #[test]
+    fn scoring_is_deterministic() {
+        let m = model();
+        let mut packed = Vec::new();
+        let mut x = 12345u32;
+        for _ in 0..1000 * m.len() {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            packed.push(if x % 7 == 0 { (x >> 8) as f32 / 1000.0 } else { 0.0 });
+        }
+        assert_eq!(m.score_batch(&packed, 3).unwrap(), m.score_batch(&packed, 3).unwrap());
+    }
+}
