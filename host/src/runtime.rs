@@ -41,7 +41,7 @@ impl Prepared {
         for (k, v) in &self.environment {
             wasi.env(k, v);
         }
-        Store::new(
+        let mut store = Store::new(
             engine,
             RequestState {
                 wasi: wasi.build(),
@@ -51,7 +51,11 @@ impl Prepared {
                 sqlite: self.sqlite.clone(),
                 variables: self.variables.clone(),
             },
-        )
+        );
+        // Yield to the runtime at every epoch tick, so a long computation (a scoring run)
+        // never holds a worker thread that emergencies need.
+        store.epoch_deadline_async_yield_and_update(1);
+        store
     }
 }
 
@@ -59,6 +63,7 @@ impl Prepared {
 pub fn engine() -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
+    config.epoch_interruption(true);
     // `SAFETYNET_PROFILE=perfmap` lets `perf` name JIT-compiled Wasm functions.
     if std::env::var("SAFETYNET_PROFILE").as_deref() == Ok("perfmap") {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
@@ -79,6 +84,24 @@ pub fn engine() -> Result<Engine> {
     pool.table_keep_resident(16 << 10);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Ok(Engine::new(&config)?)
+}
+
+/// How often running guests yield to the async runtime (see [`Prepared::new_store`]).
+pub const EPOCH_TICK: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] for as long as the process runs.
+pub fn start_epoch_ticker(engine: &Engine) {
+    let engine = engine.weak();
+    std::thread::Builder::new()
+        .name("epoch-ticker".into())
+        .spawn(move || {
+            while let Some(engine) = engine.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawn epoch ticker");
 }
 
 /// Loads (from cache or by compiling) and links every component of the app.

@@ -25,6 +25,7 @@ pub struct Server {
     pub engine: Engine,
     pub routes: RouteTable,
     pub components: HashMap<String, Arc<Prepared>>,
+    pub request_timeout: std::time::Duration,
 }
 
 impl Server {
@@ -135,12 +136,21 @@ impl Server {
         let pre = c.pre.clone();
         // The guest may keep streaming the body after it has sent the headers, so it runs in
         // its own task.
+        let timeout = self.request_timeout;
         let task = tokio::spawn(async move {
-            let proxy = pre.instantiate_async(&mut store).await?;
-            proxy
-                .wasi_http_incoming_handler()
-                .call_handle(&mut store, req, out)
-                .await
+            let run = async {
+                let proxy = pre.instantiate_async(&mut store).await?;
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, req, out)
+                    .await
+            };
+            // Guests yield at epoch ticks, so the timeout can fire; dropping the future drops
+            // the instance.
+            match tokio::time::timeout(timeout, run).await {
+                Ok(r) => r,
+                Err(_) => Err(wasmtime::Error::msg(format!("request exceeded {timeout:?}"))),
+            }
         });
         match rx.await {
             Ok(Ok(resp)) => Ok(resp.map(|b| b.map_err(anyhow::Error::from).boxed_unsync())),

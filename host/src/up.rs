@@ -33,6 +33,9 @@ pub struct UpArgs {
     /// Where compiled components are cached (default: STATE_DIR/compiled).
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
+    /// A request still running after this many seconds is stopped and answered 500.
+    #[arg(long, default_value_t = 300)]
+    pub request_timeout_secs: u64,
 }
 
 /// A loaded application ready to serve.
@@ -88,6 +91,7 @@ pub fn load(args: &UpArgs) -> Result<Loaded> {
             .with_context(|| format!("--sqlite {stmt:?}"))?;
     }
     let engine = crate::runtime::engine()?;
+    crate::runtime::start_epoch_ticker(&engine);
     let components = crate::runtime::prepare(&engine, &app, &vars, &databases, &cache_dir)?;
     let routes = RouteTable::new(&app.routes)?;
     Ok(Loaded {
@@ -96,6 +100,7 @@ pub fn load(args: &UpArgs) -> Result<Loaded> {
             engine,
             routes,
             components,
+            request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
         }),
         state_dir,
     })

@@ -275,3 +275,20 @@ fn bad_manifests_are_refused_naming_the_field() {
         );
     }
 }
+
+#[test]
+fn a_long_computation_neither_starves_others_nor_outlives_the_timeout() {
+    let host = start("busy", &["--request-timeout-secs", "2"]);
+    let url = host.url("/c/busy?ms=60000");
+    let busy = std::thread::spawn(move || get(&url).status);
+    std::thread::sleep(Duration::from_millis(200));
+    // Two workers, two busy requests would block both without yielding; one is enough to show
+    // the others still answer promptly.
+    let t = std::time::Instant::now();
+    for _ in 0..20 {
+        assert_eq!(get(&host.url("/hello")).status, 200);
+    }
+    assert!(t.elapsed() < Duration::from_secs(2), "hello starved: {:?}", t.elapsed());
+    assert_eq!(busy.join().unwrap(), 500, "stopped at the request timeout");
+    assert_eq!(get(&host.url("/c/exact")).status, 200);
+}
