@@ -4,12 +4,15 @@
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
 WASM_CRATES := -p fixture-hello -p fixture-greeter -p fixture-conformance -p safetynet-routing \
-	-p fn-registry -p fn-device-events -p fn-incidents -p fn-openapi
-NATIVE_CRATES := -p safetynet-host -p safetynet-cli
+	-p fn-registry -p fn-device-events -p fn-incidents -p fn-openapi \
+	-p safetynet-recognition -p fn-officers -p safetynet-scoring -p fn-scoring \
+	-p safetynet-schedule -p fn-reminders
+NATIVE_CRATES := -p safetynet-host -p safetynet-cli -p safetynet-bridge
 LISTEN ?= 127.0.0.1:3000
 # Crates that only build for Wasm (spin-sdk exports); excluded from native test/clippy runs.
 WASM_ONLY := --exclude fixture-hello --exclude fixture-greeter --exclude fixture-conformance \
-	--exclude fn-registry --exclude fn-device-events --exclude fn-incidents --exclude fn-openapi
+	--exclude fn-registry --exclude fn-device-events --exclude fn-incidents --exclude fn-openapi \
+	--exclude fn-officers --exclude fn-reminders
 
 .PHONY: target build up test bench fmt clippy clean
 

@@ -46,6 +46,16 @@ pub fn all() -> Vec<Case> {
             crate::ingest::run,
         ),
         Case::standalone(
+            "scoring",
+            "scoring cycle 500k households × 47 (Wasm)",
+            crate::scoring::run,
+        ),
+        Case::standalone(
+            "reminders-due",
+            "reminders due feed, 10k residents × 4 schedules (Wasm)",
+            crate::reminders::run,
+        ),
+        Case::standalone(
             "warm-start",
             "start→first response (warm cache)",
             warm_start,

@@ -121,6 +121,11 @@ pub struct Host {
 }
 
 impl Host {
+    /// The host's process id (e.g. to read its memory peak from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The exit status if the host has already exited by itself (a crash during a case).
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()

@@ -6,6 +6,8 @@ mod cases;
 mod hostproc;
 mod ingest;
 mod load;
+mod reminders;
+mod scoring;
 mod table;
 
 use anyhow::{bail, Result};

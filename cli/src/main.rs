@@ -3,7 +3,9 @@
 mod client;
 mod demo;
 mod event;
+mod scoring;
 mod sink;
+mod synth;
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +32,14 @@ enum Command {
     Probe,
     /// Print what would reach 119 and the SMS gateway (local development only).
     Sink(sink::SinkArgs),
+    /// Upload a cycle's household reference or a provider's indicator file (CSV).
+    Upload(scoring::UploadArgs),
+    /// Score a cycle and send its quota of households to the dong centres.
+    Run(scoring::RunArgs),
+    /// Support rate by centre for a cycle.
+    Report(scoring::ReportArgs),
+    /// Write deterministic synthetic households and provider files.
+    Synth(synth::SynthArgs),
 }
 
 fn main() {
@@ -39,6 +49,10 @@ fn main() {
         Command::Demo(a) => demo::run(&api, a),
         Command::SendEvent(a) => event::run(&api, a),
         Command::Sink(a) => sink::run(a),
+        Command::Upload(a) => scoring::upload(&cli.url, &cli.token, a),
+        Command::Run(a) => scoring::run(&cli.url, &cli.token, a),
+        Command::Report(a) => scoring::report(&cli.url, &cli.token, a),
+        Command::Synth(a) => synth::run(a),
         Command::Probe => api.call("GET", "/api/v1/openapi.json", &[], None).and_then(|(s, _)| {
             if s == 200 { Ok(()) } else { Err(anyhow::anyhow!("status {s}")) }
         }),

@@ -1,6 +1,7 @@
 //! Test harness: start the host as a real process on an ephemeral port, talk HTTP to it, and
 //! run fake upstream endpoints (119 dispatch, SMS gateway) that record what they receive.
 
+pub mod bridge;
 pub mod suite;
 
 use std::io::{BufRead, BufReader};

@@ -54,10 +54,19 @@ mod tests {
         assert_eq!(ids(50 * 60, 0), ["hours-10", "hours-50"]);
         assert_eq!(ids(0, 1), ["reports-1"]);
         assert_eq!(ids(0, 4), ["reports-1"]);
-        assert_eq!(ids(1000 * 60, 5), [
-            "hours-10", "hours-50", "hours-100", "hours-300", "hours-500", "hours-1000",
-            "reports-1", "reports-5"
-        ]);
+        assert_eq!(
+            ids(1000 * 60, 5),
+            [
+                "hours-10",
+                "hours-50",
+                "hours-100",
+                "hours-300",
+                "hours-500",
+                "hours-1000",
+                "reports-1",
+                "reports-5"
+            ]
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ pub fn check_activity(
     rules: &Rules,
 ) -> Option<Violation> {
     if !date::is_valid(&entry.date) {
-        return violation(INVALID_ENTRY, format!("date {:?} is not YYYY-MM-DD", entry.date));
+        return violation(
+            INVALID_ENTRY,
+            format!("date {:?} is not YYYY-MM-DD", entry.date),
+        );
     }
     if entry.minutes == 0 || entry.start_minute >= 1440 || entry.end_minute() > 1440 {
         return violation(
@@ -103,24 +106,43 @@ mod tests {
     fn eight_hours_a_day_pass_nine_do_not() {
         let r = Rules::builtin();
         let day = [e("a", "2026-05-19", "09:00", 5.0)];
-        assert_eq!(check_activity(&e("b", "2026-05-19", "14:00", 3.0), &day, TODAY, r), None);
         assert_eq!(
-            rule(check_activity(&e("b", "2026-05-19", "14:00", 4.0), &day, TODAY, r)),
+            check_activity(&e("b", "2026-05-19", "14:00", 3.0), &day, TODAY, r),
+            None
+        );
+        assert_eq!(
+            rule(check_activity(
+                &e("b", "2026-05-19", "14:00", 4.0),
+                &day,
+                TODAY,
+                r
+            )),
             Some(MAX_HOURS_PER_DAY)
         );
         assert_eq!(
-            rule(check_activity(&e("c", "2026-05-19", "08:00", 9.0), &[], TODAY, r)),
+            rule(check_activity(
+                &e("c", "2026-05-19", "08:00", 9.0),
+                &[],
+                TODAY,
+                r
+            )),
             Some(MAX_HOURS_PER_DAY)
         );
         // Other days do not count towards this one.
         let other = [e("a", "2026-05-18", "09:00", 8.0)];
-        assert_eq!(check_activity(&e("b", "2026-05-19", "09:00", 8.0), &other, TODAY, r), None);
+        assert_eq!(
+            check_activity(&e("b", "2026-05-19", "09:00", 8.0), &other, TODAY, r),
+            None
+        );
     }
 
     #[test]
     fn future_dates_are_refused_today_is_not() {
         let r = Rules::builtin();
-        assert_eq!(check_activity(&e("a", TODAY, "09:00", 1.0), &[], TODAY, r), None);
+        assert_eq!(
+            check_activity(&e("a", TODAY, "09:00", 1.0), &[], TODAY, r),
+            None
+        );
         let v = check_activity(&e("a", "2026-05-21", "09:00", 1.0), &[], TODAY, r).unwrap();
         assert_eq!(v.rule, NO_FUTURE_DATES);
         assert!(v.message.contains("2026-05-21"));
@@ -133,26 +155,50 @@ mod tests {
         let v = check_activity(&e("b", "2026-05-19", "10:00", 2.0), &day, TODAY, r).unwrap();
         assert_eq!(v.rule, NO_OVERLAP);
         assert!(v.message.contains("09:00–11:00"), "{}", v.message);
-        assert_eq!(check_activity(&e("b", "2026-05-19", "11:00", 2.0), &day, TODAY, r), None);
-        assert_eq!(check_activity(&e("b", "2026-05-19", "07:00", 2.0), &day, TODAY, r), None);
+        assert_eq!(
+            check_activity(&e("b", "2026-05-19", "11:00", 2.0), &day, TODAY, r),
+            None
+        );
+        assert_eq!(
+            check_activity(&e("b", "2026-05-19", "07:00", 2.0), &day, TODAY, r),
+            None
+        );
         // Inside another entry entirely.
         assert_eq!(
-            rule(check_activity(&e("b", "2026-05-19", "09:30", 0.5), &day, TODAY, r)),
+            rule(check_activity(
+                &e("b", "2026-05-19", "09:30", 0.5),
+                &day,
+                TODAY,
+                r
+            )),
             Some(NO_OVERLAP)
         );
         // The same entry re-checked does not overlap itself.
-        assert_eq!(check_activity(&e("a", "2026-05-19", "09:00", 2.0), &day, TODAY, r), None);
+        assert_eq!(
+            check_activity(&e("a", "2026-05-19", "09:00", 2.0), &day, TODAY, r),
+            None
+        );
     }
 
     #[test]
     fn malformed_entries_are_named() {
         let r = Rules::builtin();
         assert_eq!(
-            rule(check_activity(&e("a", "2026-02-30", "09:00", 1.0), &[], TODAY, r)),
+            rule(check_activity(
+                &e("a", "2026-02-30", "09:00", 1.0),
+                &[],
+                TODAY,
+                r
+            )),
             Some(INVALID_ENTRY)
         );
         assert_eq!(
-            rule(check_activity(&e("a", "2026-05-19", "23:00", 2.0), &[], TODAY, r)),
+            rule(check_activity(
+                &e("a", "2026-05-19", "23:00", 2.0),
+                &[],
+                TODAY,
+                r
+            )),
             Some(INVALID_ENTRY)
         );
     }
@@ -162,7 +208,12 @@ mod tests {
         let mut r = Rules::builtin().clone();
         r.max_minutes_per_day = 240;
         assert_eq!(
-            rule(check_activity(&e("a", "2026-05-19", "09:00", 5.0), &[], TODAY, &r)),
+            rule(check_activity(
+                &e("a", "2026-05-19", "09:00", 5.0),
+                &[],
+                TODAY,
+                &r
+            )),
             Some(MAX_HOURS_PER_DAY)
         );
     }

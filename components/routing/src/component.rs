@@ -79,6 +79,7 @@ same_enum!(
         CheckIn,
         CrisisUtterance,
         Restore,
+        MissedDose,
     }
 );
 same_enum!(

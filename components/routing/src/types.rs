@@ -76,6 +76,8 @@ wit_enum! {
         CheckIn = "check-in",
         CrisisUtterance = "crisis-utterance",
         Restore = "restore",
+        /// Raised by the reminders tick, never by a device: consecutive unacknowledged doses.
+        MissedDose = "missed-dose",
     }
 }
 
@@ -184,7 +186,7 @@ mod tests {
 
     #[test]
     fn names_match_wit_and_round_trip() {
-        assert_eq!(EventKind::ALL.len(), 17);
+        assert_eq!(EventKind::ALL.len(), 18);
         for kind in EventKind::ALL {
             assert_eq!(kind.as_str().parse::<EventKind>(), Ok(*kind));
             let json = serde_json::to_string(kind).unwrap();

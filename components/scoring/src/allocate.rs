@@ -9,7 +9,10 @@ pub fn allocate(quota: u32, demand: &[u32]) -> Vec<u32> {
         return demand.to_vec();
     }
     let q = quota as u64;
-    let mut out: Vec<u32> = demand.iter().map(|&d| (q * d as u64 / total) as u32).collect();
+    let mut out: Vec<u32> = demand
+        .iter()
+        .map(|&d| (q * d as u64 / total) as u32)
+        .collect();
     let given: u64 = out.iter().map(|&a| a as u64).sum();
     // Remainders as exact fractions over `total`: (q·d) mod total.
     let mut order: Vec<usize> = (0..demand.len()).collect();

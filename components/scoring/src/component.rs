@@ -49,7 +49,11 @@ impl wit::Guest for Scoring {
     fn score_row(model_json: String, row: Vec<f32>) -> Result<wit::Scored, String> {
         let m = load(&model_json)?;
         if row.len() != m.len() {
-            return Err(format!("row: {} values, the model has {} indicators", row.len(), m.len()));
+            return Err(format!(
+                "row: {} values, the model has {} indicators",
+                row.len(),
+                m.len()
+            ));
         }
         let s = m.score_row(&row);
         Ok(wit::Scored {
@@ -58,7 +62,10 @@ impl wit::Guest for Scoring {
             reasons: s
                 .reasons
                 .into_iter()
-                .map(|r| wit::Reason { id: r.id, points: r.points })
+                .map(|r| wit::Reason {
+                    id: r.id,
+                    points: r.points,
+                })
                 .collect(),
         })
     }

@@ -129,7 +129,7 @@ impl Model {
         if spec.indicators.is_empty() || spec.indicators.len() > 1000 {
             return Err("indicators: 1 to 1000 required".into());
         }
-        if !(spec.max_score > 0.0) {
+        if spec.max_score.is_nan() || spec.max_score <= 0.0 {
             return Err("max_score: must be positive".into());
         }
         let b = &spec.bands;
@@ -140,13 +140,19 @@ impl Model {
         for (i, ind) in spec.indicators.iter().enumerate() {
             let at = |f: &str| format!("indicators[{i}].{f}");
             if !valid_id(&ind.id) {
-                return Err(format!("{}: lowercase letters, digits and _ only", at("id")));
+                return Err(format!(
+                    "{}: lowercase letters, digits and _ only",
+                    at("id")
+                ));
             }
             if spec.indicators[..i].iter().any(|o| o.id == ind.id) {
                 return Err(format!("{}: duplicate id {:?}", at("id"), ind.id));
             }
             if !valid_id(&ind.agency) {
-                return Err(format!("{}: lowercase letters, digits and _ only", at("agency")));
+                return Err(format!(
+                    "{}: lowercase letters, digits and _ only",
+                    at("agency")
+                ));
             }
             if !UNITS.contains(&ind.unit.as_str()) {
                 return Err(format!("{}: one of {}", at("unit"), UNITS.join(", ")));
@@ -177,7 +183,13 @@ impl Model {
                     .indicators
                     .iter()
                     .position(|d| d.id == term.indicator)
-                    .ok_or_else(|| format!("{}: unknown indicator {:?}", at(&format!("terms[{j}].indicator")), term.indicator))?;
+                    .ok_or_else(|| {
+                        format!(
+                            "{}: unknown indicator {:?}",
+                            at(&format!("terms[{j}].indicator")),
+                            term.indicator
+                        )
+                    })?;
                 t.push((idx, term.min));
             }
             terms.push(t);
@@ -185,7 +197,11 @@ impl Model {
         if spec.indicators.len() + spec.interactions.len() >= crate::score::NO_REASON as usize {
             return Err("indicators: too many".into());
         }
-        Ok(Model { spec, compiled, terms })
+        Ok(Model {
+            spec,
+            compiled,
+            terms,
+        })
     }
 
     /// Number of indicators: the length of every row.
@@ -232,7 +248,8 @@ impl Model {
 fn valid_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
 }
 
 #[cfg(test)]
@@ -257,7 +274,10 @@ mod tests {
             "id,name_ko,name_en,agency,unit,normalisation,cap,weight"
         );
         let m = Model::builtin();
-        let rows: Vec<Vec<&str>> = lines.filter(|l| !l.trim().is_empty()).map(|l| l.split(',').collect()).collect();
+        let rows: Vec<Vec<&str>> = lines
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.split(',').collect())
+            .collect();
         assert_eq!(rows.len(), m.len());
         for (r, ind) in rows.iter().zip(&m.spec.indicators) {
             assert_eq!(r.len(), 8, "{r:?}");
@@ -277,10 +297,14 @@ mod tests {
     fn errors_name_the_field() {
         let mut spec = Model::builtin().spec.clone();
         spec.indicators[3].unit = "litres".into();
-        assert!(Model::new(spec).unwrap_err().starts_with("indicators[3].unit"));
+        assert!(Model::new(spec)
+            .unwrap_err()
+            .starts_with("indicators[3].unit"));
         let mut spec = Model::builtin().spec.clone();
         spec.interactions[0].terms[1].indicator = "nope".into();
-        assert!(Model::new(spec).unwrap_err().starts_with("interactions[0].terms[1].indicator"));
+        assert!(Model::new(spec)
+            .unwrap_err()
+            .starts_with("interactions[0].terms[1].indicator"));
         let mut spec = Model::builtin().spec.clone();
         spec.bands.low = 50.0;
         assert!(Model::new(spec).unwrap_err().starts_with("bands"));

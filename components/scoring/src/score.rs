@@ -43,7 +43,7 @@ impl Model {
     #[inline]
     fn points(&self, i: usize, x: f32) -> f32 {
         let (kind, cap, _, weight) = self.compiled[i];
-        if !(x > 0.0) {
+        if x.is_nan() || x <= 0.0 {
             return 0.0;
         }
         let n = match kind {
@@ -100,7 +100,7 @@ impl Model {
     /// `top` largest reasons per row.
     pub fn score_batch(&self, rows: &[f32], top: usize) -> Result<Batch, String> {
         let k = self.len();
-        if rows.len() % k != 0 {
+        if !rows.len().is_multiple_of(k) {
             return Err(format!(
                 "rows: {} values is not a multiple of {k} indicators",
                 rows.len()
@@ -138,7 +138,8 @@ impl Model {
             out.points.extend(best.iter().map(|(p, _)| *p));
             out.reasons
                 .extend(std::iter::repeat_n(NO_REASON, top - best.len()));
-            out.points.extend(std::iter::repeat_n(0.0, top - best.len()));
+            out.points
+                .extend(std::iter::repeat_n(0.0, top - best.len()));
         }
         Ok(out)
     }
@@ -184,7 +185,11 @@ mod tests {
         ]));
         assert_eq!(s.score, 20.25);
         assert_eq!(s.band, RiskBand::Medium);
-        let ids: Vec<(&str, f32)> = s.reasons.iter().map(|r| (r.id.as_str(), r.points)).collect();
+        let ids: Vec<(&str, f32)> = s
+            .reasons
+            .iter()
+            .map(|r| (r.id.as_str(), r.points))
+            .collect();
         assert_eq!(
             ids,
             vec![
@@ -215,7 +220,14 @@ mod tests {
         assert_eq!(s.band, RiskBand::High);
         let top3: Vec<&str> = s.reasons.iter().take(3).map(|r| r.id.as_str()).collect();
         // Equal points keep model order: indicators first, interactions after them.
-        assert_eq!(top3, ["suicide_attempt", "income_loss_with_arrears", "health_premium_arrears_months"]);
+        assert_eq!(
+            top3,
+            [
+                "suicide_attempt",
+                "income_loss_with_arrears",
+                "health_premium_arrears_months"
+            ]
+        );
     }
 
     #[test]
@@ -235,7 +247,11 @@ mod tests {
         let rows = [
             row(&[("water_supply_cut", 1.0)]),
             row(&[]),
-            row(&[("suicide_attempt", 1.0), ("water_supply_cut", 1.0), ("telecom_arrears_months", 6.0)]),
+            row(&[
+                ("suicide_attempt", 1.0),
+                ("water_supply_cut", 1.0),
+                ("telecom_arrears_months", 6.0),
+            ]),
         ];
         let packed: Vec<f32> = rows.concat();
         let b = m.score_batch(&packed, 2).unwrap();
@@ -244,7 +260,14 @@ mod tests {
             let s = m.score_row(r);
             assert_eq!(b.scores[i].to_bits(), s.score.to_bits());
             assert_eq!(b.bands[i], s.band as u8);
-            let want: Vec<u16> = s.reasons.iter().take(2).map(|r| r.index as u16).chain(std::iter::repeat(NO_REASON)).take(2).collect();
+            let want: Vec<u16> = s
+                .reasons
+                .iter()
+                .take(2)
+                .map(|r| r.index as u16)
+                .chain(std::iter::repeat(NO_REASON))
+                .take(2)
+                .collect();
             assert_eq!(&b.reasons[i * 2..i * 2 + 2], &want[..]);
         }
         // Ties keep model order: water_supply_cut (index 2) before suicide_attempt (6 points each).
@@ -259,8 +282,15 @@ mod tests {
         let mut x = 12345u32;
         for _ in 0..1000 * m.len() {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            packed.push(if x % 7 == 0 { (x >> 8) as f32 / 1000.0 } else { 0.0 });
+            packed.push(if x % 7 == 0 {
+                (x >> 8) as f32 / 1000.0
+            } else {
+                0.0
+            });
         }
-        assert_eq!(m.score_batch(&packed, 3).unwrap(), m.score_batch(&packed, 3).unwrap());
+        assert_eq!(
+            m.score_batch(&packed, 3).unwrap(),
+            m.score_batch(&packed, 3).unwrap()
+        );
     }
 }

@@ -5,6 +5,8 @@
 //! notifications in one transaction before answering; then send the immediate notifications
 //! (119 first) at once — the tick retries whatever did not get through.
 
+mod care;
+
 use serde_json::{json, Value};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
@@ -86,6 +88,8 @@ async fn receive(req: Request) -> ApiResult<Response> {
         Some(d @ Value::Object(_)) => d.clone(),
         Some(_) => return Err(ApiError::invalid("data", "must be an object")),
     };
+    // Reminder acks and check-in answers (issue 5, see care.rs): checked before anything is stored.
+    let care = care::parse(kind_name, &data)?;
 
     if let Some(first) = events::stored_response(&db, event_id)? {
         return Ok(duplicate(first));
@@ -95,7 +99,16 @@ async fn receive(req: Request) -> ApiResult<Response> {
         .ok_or_else(|| ApiError::internal("device has no resident"))?;
     let contacts = registry::contacts_of(&db, &resident.id)?;
     let profile = routing::profile(&resident, &contacts);
-    let plan = routing::plan(event_id, &device.id, kind, occurred_at, &profile, now)?;
+    // A check-in is routed only when alarming, and then as crisis-utterance (care.rs).
+    let routed = care.incident_kind(kind_name);
+    let plan = match routed {
+        Some(k) => {
+            let k = kind_from_str(k).unwrap_or(kind);
+            routing::plan(event_id, &device.id, k, occurred_at, &profile, now)?
+        }
+        None => care::quiet(),
+    };
+    let incident_kind = routed.unwrap_or(kind_name);
     let severity = routing::severity_str(plan.severity);
 
     let outcome = db.tx(|db| {
@@ -105,7 +118,7 @@ async fn receive(req: Request) -> ApiResult<Response> {
         }
         let mut incident: Option<(String, &str)> = None;
         if plan.opens_incident {
-            if let Some(id) = incidents::find_open(db, &resident.id, kind_name)? {
+            if let Some(id) = incidents::find_open(db, &resident.id, incident_kind)? {
                 incidents::join(db, &id, event_id, now)?;
                 incident = Some((id, "joined"));
             } else {
@@ -114,7 +127,7 @@ async fn receive(req: Request) -> ApiResult<Response> {
                     &incidents::NewIncident {
                         resident_id: &resident.id,
                         dong: &resident.dong,
-                        kind: kind_name,
+                        kind: incident_kind,
                         severity,
                         source: event_id,
                         now,
@@ -123,7 +136,7 @@ async fn receive(req: Request) -> ApiResult<Response> {
                 )?;
                 let ctx = Context {
                     incident_id: &id,
-                    kind: kind_name,
+                    kind: incident_kind,
                     severity,
                     resident: &resident,
                     contacts: &contacts,
@@ -140,6 +153,16 @@ async fn receive(req: Request) -> ApiResult<Response> {
             now,
             kind_name == "heartbeat",
             SHOWS_ACTIVITY.contains(&kind_name),
+        )?;
+        // Issue 5: the ack or check-in answer, through the reminders store, in this transaction.
+        care.record(
+            db,
+            event_id,
+            &device.id,
+            &resident.id,
+            incident.as_ref().map(|(id, _)| id.as_str()),
+            occurred_at,
+            now,
         )?;
         let answer = json!({
             "event_id": event_id,

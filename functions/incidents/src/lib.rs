@@ -80,7 +80,13 @@ fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
         dong: query_param(req, "dong"),
         from: time_param(req, "from")?,
         to: time_param(req, "to")?,
-        dispatch_failed: query_param(req, "dispatch_failed").map(|v| v == "true"),
+        dispatch_failed: match query_param(req, "dispatch_failed").as_deref() {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            // Anything else used to mean `false`: `dispatch_failed=1` listed the opposite.
+            Some(_) => return Err(ApiError::invalid("dispatch_failed", "true or false")),
+        },
         limit,
     };
     let list: Vec<Value> = incidents::list(db, staff, &f)?

@@ -17,6 +17,8 @@ pub enum Role {
     WelfareCentre,
     /// The device bridge / scheduler: may call the tick and the device-facing feeds.
     Clock,
+    /// An approved honorary welfare officer (`Staff.id` is the officer id): their own records only.
+    Officer,
 }
 
 impl Role {
@@ -27,6 +29,7 @@ impl Role {
             "support-centre" => Role::SupportCentre,
             "welfare-centre" => Role::WelfareCentre,
             "clock" => Role::Clock,
+            "officer" => Role::Officer,
             _ => return None,
         })
     }
@@ -37,6 +40,7 @@ impl Role {
             Role::SupportCentre => "support-centre",
             Role::WelfareCentre => "welfare-centre",
             Role::Clock => "clock",
+            Role::Officer => "officer",
         }
     }
     pub const NAMES: &'static [&'static str] = &[
@@ -72,7 +76,7 @@ impl Staff {
     pub fn sees_dong(&self, dong: &str) -> bool {
         match self.role {
             Role::WelfareCentre => self.dong.as_deref() == Some(dong),
-            Role::Clock => false,
+            Role::Clock | Role::Officer => false,
             _ => true,
         }
     }

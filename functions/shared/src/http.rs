@@ -41,18 +41,28 @@ fn percent_decode(s: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => match u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                Ok(v) => {
-                    out.push(v);
-                    i += 2;
-                }
-                Err(_) => out.push(b'%'),
-            },
+            // Bytes, not `&s[..]`: a raw multi-byte character after `%` is no char boundary
+            // (slicing there panicked: a 500 for `?dong=%1é`).
+            b'%' if i + 2 < b.len()
+                && b[i + 1].is_ascii_hexdigit()
+                && b[i + 2].is_ascii_hexdigit() =>
+            {
+                out.push(hex_val(b[i + 1]) << 4 | hex_val(b[i + 2]));
+                i += 2;
+            }
             c => out.push(c),
         }
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex_val(c: u8) -> u8 {
+    match c {
+        b'0'..=b'9' => c - b'0',
+        b'a'..=b'f' => c - b'a' + 10,
+        _ => c - b'A' + 10,
+    }
 }
 
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {

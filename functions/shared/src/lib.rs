@@ -5,6 +5,7 @@
 //! one owning module, and other functions reach a table only through its owner's module.
 
 pub mod api;
+pub mod crisis;
 pub mod ids;
 pub mod secrets;
 pub mod signature;

@@ -38,7 +38,17 @@ fn kind_ko(kind: &str) -> &'static str {
         "power-loss" => "정전",
         "crisis-utterance" => "위기 발화",
         "check-in" => "안부 확인 도움 요청",
+        "missed-dose" => "복약(일정) 알림 연속 미확인",
         _ => "알림",
+    }
+}
+
+/// What the message adds for some kinds. A crisis (a check-in asking for help, or self-harm or
+/// loneliness words) always carries the 24-hour suicide-prevention line, 109.
+fn advice(kind: &str) -> &'static str {
+    match kind {
+        "crisis-utterance" => " 위기 상담: 자살예방상담전화 109 (24시간).",
+        _ => "",
     }
 }
 
@@ -80,7 +90,7 @@ pub fn payload(ctx: &Context, channel: &str, target: &str) -> Value {
                 "incident_id": ctx.incident_id,
                 "contact_id": target,
                 "to": phone,
-                "text": format!("[안전망] {} 님 {} 발생. 확인 후 응답해 주세요. (사건 {})", r.name, kind_ko(ctx.kind), ctx.incident_id),
+                "text": format!("[안전망] {} 님 {} 발생. 확인 후 응답해 주세요.{} (사건 {})", r.name, kind_ko(ctx.kind), advice(ctx.kind), ctx.incident_id),
             })
         }
         _ => json!({
@@ -88,7 +98,7 @@ pub fn payload(ctx: &Context, channel: &str, target: &str) -> Value {
             "channel": "welfare-centre",
             "incident_id": ctx.incident_id,
             "dong": target,
-            "text": format!("[안전망] {} 관할 {} 발생 (대상자 {}, 사건 {})", target, kind_ko(ctx.kind), r.id, ctx.incident_id),
+            "text": format!("[안전망] {} 관할 {} 발생 (대상자 {}, 사건 {}){}", target, kind_ko(ctx.kind), r.id, ctx.incident_id, advice(ctx.kind)),
         }),
     }
 }

@@ -8,7 +8,9 @@ spin_sdk::wit_bindgen::generate!({
 });
 
 pub use safetynet::care::routing::{self as routing, Channel, Plan};
-pub use safetynet::care::types::{Contact, DeviceEvent, Eligibility, EventKind, ResidentProfile};
+pub use safetynet::care::types::{
+    Contact, DeviceEvent, Eligibility, EventKind, ResidentProfile, Severity,
+};
 
 use crate::api::{ApiError, ApiResult};
 use crate::store::registry::{Contact as StoredContact, Resident};
@@ -32,6 +34,7 @@ pub const EVENT_KINDS: &[&str] = &[
     "check-in",
     "crisis-utterance",
     "restore",
+    "missed-dose",
 ];
 
 pub fn kind_from_str(s: &str) -> Option<EventKind> {
@@ -53,6 +56,7 @@ pub fn kind_from_str(s: &str) -> Option<EventKind> {
         "check-in" => EventKind::CheckIn,
         "crisis-utterance" => EventKind::CrisisUtterance,
         "restore" => EventKind::Restore,
+        "missed-dose" => EventKind::MissedDose,
         _ => return None,
     })
 }

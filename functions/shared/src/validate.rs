@@ -40,7 +40,12 @@ pub fn opt_str<'a>(v: &'a Value, field: &str, max_len: usize) -> ApiResult<Optio
 pub fn opt_i64(v: &Value, field: &str, min: i64, max: i64) -> ApiResult<Option<i64>> {
     match v.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => match n.as_i64() {
+        // JSON has one number type: `474.0` is the integer 474 (Python and others send it so).
+        Some(Value::Number(n)) => match n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= min as f64 && *f <= max as f64)
+                .map(|f| f as i64)
+        }) {
             Some(i) if (min..=max).contains(&i) => Ok(Some(i)),
             _ => Err(ApiError::invalid(
                 field,
@@ -127,5 +132,11 @@ mod tests {
         assert!(phone(&json!({"p": "call me"}), "p").is_err());
         assert!(req_time(&json!({"t": "2026-11-26T09:30:00+09:00"}), "t").is_ok());
         assert!(parse_body(b"[1]").is_err());
+        let n: Value =
+            serde_json::from_str(r#"{"a": 474.0, "b": 4.5, "c": 1e300, "d": -0.0}"#).unwrap();
+        assert_eq!(opt_i64(&n, "a", 0, 1000), Ok(Some(474)));
+        assert!(opt_i64(&n, "b", 0, 1000).is_err());
+        assert!(opt_i64(&n, "c", 0, i64::MAX).is_err());
+        assert_eq!(opt_i64(&n, "d", 0, 1), Ok(Some(0)));
     }
 }

@@ -289,10 +289,11 @@ pub fn insert_device(db: &Db, d: &Device) -> ApiResult<()> {
             &[text(acct)],
         )?;
         if !r.rows.is_empty() {
-            return Err(ApiError::invalid(
-                "dc09_account",
-                "already assigned to another device",
-            ));
+            // A clash with a stored record, not a malformed field: 409, still naming the field.
+            return Err(ApiError {
+                field: Some("dc09_account".into()),
+                ..ApiError::conflict("dc09_account: already assigned to another device")
+            });
         }
     }
     db.exec(

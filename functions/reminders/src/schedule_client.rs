@@ -1,0 +1,44 @@
+//! The schedule component, imported over WIT (`safetynet:care/schedule`): all recurrence,
+//! status and adherence logic lives there; this function only stores and serves.
+
+spin_sdk::wit_bindgen::generate!({
+    path: "../../wit",
+    world: "schedule-user",
+    runtime_path: "spin_sdk::wit_bindgen::rt",
+});
+
+pub use safetynet::care::schedule::{
+    adherence, classify, next_after, occurrences, validate, Outcome, Recurrence, RuleError, Status,
+};
+
+use safetynet_fn_shared::api::ApiError;
+use safetynet_fn_shared::store::reminders::Schedule;
+
+/// A schedule's recurrence as the component takes it.
+pub fn recurrence(s: &Schedule) -> Recurrence {
+    Recurrence {
+        rule: s.rule.clone(),
+        tz: s.tz.clone(),
+        start: s.start_at,
+        end: s.end_at,
+    }
+}
+
+/// A rule error from a request is a 400 naming the field; from a stored rule, a 500.
+pub fn invalid(e: RuleError) -> ApiError {
+    ApiError::invalid(&e.field, e.message)
+}
+
+pub fn stored(e: RuleError) -> ApiError {
+    ApiError::internal(format!("stored schedule rule: {}: {}", e.field, e.message))
+}
+
+pub fn status_str(s: Status) -> &'static str {
+    match s {
+        Status::Pending => "pending",
+        Status::Due => "due",
+        Status::Taken => "taken",
+        Status::Late => "late",
+        Status::Missed => "missed",
+    }
+}

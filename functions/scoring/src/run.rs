@@ -1,0 +1,309 @@
+//! A cycle's run: load every household's indicators, score them in the scoring component,
+//! leave out households already in follow-up or supported last cycle, split the city quota
+//! across dong centres, and store each centre's list and a case per flagged household.
+
+use serde_json::{Value, json};
+use spin_sdk::http::{Request, Response};
+use std::collections::{BTreeMap, HashSet};
+use std::time::Instant;
+
+use safetynet_fn_shared::api::{ApiError, ApiResult};
+use safetynet_fn_shared::auth::Staff;
+use safetynet_fn_shared::db::Db;
+use safetynet_fn_shared::http::json as json_response;
+use safetynet_fn_shared::store::cases::{self, ScoredCase};
+use safetynet_fn_shared::store::scoring::{self, Flag, Run};
+use safetynet_fn_shared::{ids, time};
+
+use crate::cycle::Cycle;
+use crate::scorer::{self, wit};
+
+pub const DEFAULT_QUOTA: i64 = 4_000;
+/// Rows per call into the scoring component: bounds the packed copy (65,536 × 47 × 4 B ≈ 12 MB).
+const CHUNK: usize = 65_536;
+/// Reasons kept per household.
+const TOP: usize = 3;
+
+pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Response> {
+    staff.require(&[])?;
+    let v = if req.body().is_empty() {
+        json!({})
+    } else {
+        safetynet_fn_shared::validate::parse_body(req.body())?
+    };
+    let quota = match safetynet_fn_shared::validate::opt_i64(&v, "quota", 0, 1_000_000)? {
+        Some(q) => q,
+        None => spin_sdk::variables::get("scoring_quota")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(DEFAULT_QUOTA),
+    };
+    let replace = match v.get("replace") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(ApiError::invalid("replace", "must be true or false")),
+    };
+    let id = cycle.id();
+    let c = scoring::get_cycle(db, &id)?
+        .filter(|c| c.households > 0)
+        .ok_or_else(|| {
+            ApiError::conflict(format!(
+                "upload the household reference of {} first",
+                cycle.name()
+            ))
+        })?;
+    let previous_run = scoring::current_run(db, &id)?;
+    if let Some(p) = &previous_run {
+        if !replace {
+            return Err(ApiError::conflict(format!(
+                "{} already has run {}; send {{\"replace\": true}} to redo it",
+                cycle.name(),
+                p.id
+            )));
+        }
+        if cases::run_has_progress(db, &p.id)? {
+            return Err(ApiError::conflict(
+                "centres have started following up this cycle's cases; it cannot be re-run",
+            ));
+        }
+    }
+
+    let started = time::now_ms();
+    let t0 = Instant::now();
+    let model = scorer::model_json();
+    let info = scorer::info(&model)?;
+    let k = info.indicators.len();
+
+    // Load: households in position order and one column per indicator.
+    let households = scoring::households_for_run(db, &id)?;
+    let n = households.len();
+    if n != c.households as usize {
+        return Err(ApiError::internal(
+            "household count does not match the cycle",
+        ));
+    }
+    let mut missing_indicators = Vec::new();
+    let mut columns: Vec<Option<Vec<f32>>> = Vec::with_capacity(k);
+    for ind in &info.indicators {
+        let col = scoring::column(db, &id, &ind.id)?.filter(|c| c.len() == n);
+        if col.is_none() {
+            missing_indicators.push(ind.id.clone());
+        }
+        columns.push(col);
+    }
+    let t_load = t0.elapsed();
+
+    // Score: row-major chunks into the component.
+    let mut scores = Vec::with_capacity(n);
+    let mut bands = Vec::with_capacity(n);
+    let mut reasons = Vec::with_capacity(n * TOP);
+    let mut points = Vec::with_capacity(n * TOP);
+    let mut packed = Vec::with_capacity(CHUNK.min(n) * k);
+    let mut t_pack = std::time::Duration::ZERO;
+    for start in (0..n).step_by(CHUNK) {
+        let tp = Instant::now();
+        let end = (start + CHUNK).min(n);
+        packed.clear();
+        packed.resize((end - start) * k, 0.0f32);
+        // Transposed in blocks of 1,024 rows so the writes stay in cache.
+        for block in (start..end).step_by(1024) {
+            let block_end = (block + 1024).min(end);
+            for (j, col) in columns.iter().enumerate() {
+                if let Some(col) = col {
+                    for (r, &x) in col[block..block_end].iter().enumerate() {
+                        packed[(block - start + r) * k + j] = x;
+                    }
+                }
+            }
+        }
+        t_pack += tp.elapsed();
+        let b = wit::score_batch(&model, &packed, TOP as u32)
+            .map_err(|e| ApiError::internal(format!("scoring: {e}")))?;
+        scores.extend(b.scores);
+        bands.extend(b.bands);
+        reasons.extend(b.reasons);
+        points.extend(b.points);
+    }
+    let t_score = t0.elapsed();
+
+    // Exclude, rank within each dong, allocate the quota.
+    let prev = cycle.previous().id();
+    let (open, supported) =
+        cases::exclusions(db, &prev, previous_run.as_ref().map(|r| r.id.as_str()))?;
+    let open: HashSet<String> = open.into_iter().collect();
+    let supported: HashSet<String> = supported.into_iter().collect();
+    let min_band = scorer::band_u8(info.allocation_min_band);
+    let (mut ex_support, mut ex_open, mut ex_prev) = (0u64, 0u64, 0u64);
+    let mut band_counts = [0u64; 4];
+    let mut by_dong: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, (hid, dong, receiving)) in households.iter().enumerate() {
+        band_counts[bands[i].min(3) as usize] += 1;
+        if *receiving {
+            ex_support += 1;
+        } else if open.contains(hid) {
+            ex_open += 1;
+        } else if supported.contains(hid) {
+            ex_prev += 1;
+        } else if bands[i] >= min_band && scores[i] > 0.0 {
+            by_dong.entry(dong.as_str()).or_default().push(i);
+        }
+    }
+    for list in by_dong.values_mut() {
+        list.sort_by(|&a, &b| {
+            scores[b]
+                .total_cmp(&scores[a])
+                .then_with(|| households[a].0.cmp(&households[b].0))
+        });
+    }
+    let demand: Vec<u32> = by_dong.values().map(|l| l.len() as u32).collect();
+    let allocation = wit::allocate(quota as u32, &demand);
+    let t_rank = t0.elapsed();
+
+    // Store the lists and open a case per flagged household, in one transaction.
+    let run_id = ids::new_id("run");
+    let mut flags = Vec::new();
+    let mut new_cases = Vec::new();
+    let mut centres = Vec::new();
+    for ((dong, list), &take) in by_dong.iter().zip(&allocation) {
+        centres.push(json!({"dong": dong, "at_risk": list.len(), "allocated": take}));
+        for (rank, &i) in list.iter().take(take as usize).enumerate() {
+            let (hid, _, _) = &households[i];
+            let why = reasons_json(
+                &info,
+                &columns,
+                i,
+                &reasons[i * TOP..(i + 1) * TOP],
+                &points[i * TOP..(i + 1) * TOP],
+            );
+            let score = round2(scores[i]);
+            let band = scorer::band_str(bands[i]);
+            let case_id = ids::new_id("case");
+            let names: Vec<&str> = why.iter().filter_map(|r| r["id"].as_str()).collect();
+            new_cases.push(ScoredCase {
+                id: case_id.clone(),
+                household_id: hid,
+                dong,
+                score,
+                band,
+                summary: format!("crisis score {score} ({band}): {}", names.join(", ")),
+            });
+            flags.push(Flag {
+                dong: dong.to_string(),
+                rank: rank as i64 + 1,
+                household_id: hid.clone(),
+                score,
+                band: band.to_string(),
+                reasons: Value::Array(why),
+                case_id,
+            });
+        }
+    }
+    let bands_json = json!({"none": band_counts[0], "low": band_counts[1], "medium": band_counts[2], "high": band_counts[3]});
+    let uploads: Vec<Value> = scoring::uploads(db, &id)?
+        .iter()
+        .map(|u| json!({"provider": u.provider, "rows": u.rows, "uploaded_at": time::to_rfc3339(u.uploaded_at)}))
+        .collect();
+    let mut meta = json!({
+        "quota": quota,
+        "households": n,
+        "scored": n,
+        "excluded": {"receiving_support": ex_support, "open_case": ex_open, "supported_last_cycle": ex_prev},
+        "at_risk": demand.iter().map(|&d| d as u64).sum::<u64>(),
+        "flagged": flags.len(),
+        "bands": bands_json,
+        "centres": centres,
+        "providers": uploads,
+        "missing_indicators": missing_indicators,
+        "replaced_run": previous_run.as_ref().map(|r| r.id.clone()),
+    });
+    let now = time::now_ms();
+    let mut run = Run {
+        id: run_id.clone(),
+        cycle: id.clone(),
+        model_version: info.version.clone(),
+        meta: meta.clone(),
+        started_at: started,
+        finished_at: now,
+        run_by: staff.id.clone(),
+    };
+    let t_before_store = t0.elapsed();
+    db.tx(|db| {
+        if let Some(p) = &previous_run {
+            cases::delete_run_cases(db, &p.id)?;
+            scoring::supersede(db, &p.id)?;
+        }
+        cases::create_scoring_cases(db, &id, &run_id, &new_cases, now)?;
+        scoring::insert_flags(db, &run_id, &flags)?;
+        let total = t0.elapsed();
+        meta["duration_ms"] = json!(ms(total));
+        meta["timings_ms"] = json!({
+            "load": ms(t_load),
+            "score": ms(t_score - t_load),
+            "score_pack": ms(t_pack),
+            "rank_allocate": ms(t_rank - t_score),
+            "store": ms(total - t_before_store),
+        });
+        run.meta = meta.clone();
+        run.finished_at = time::now_ms();
+        scoring::insert_run(db, &run, &scores)
+    })?;
+    eprintln!(
+        "scoring run id={run_id} cycle={id} households={n} flagged={} ms={}",
+        flags.len(),
+        meta["duration_ms"]
+    );
+    Ok(json_response(201, &run_json(&run, &cycle.name())))
+}
+
+fn ms(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 10_000.0).round() / 10.0
+}
+
+fn round2(x: f32) -> f64 {
+    (x as f64 * 100.0).round() / 100.0
+}
+
+/// A flagged household's reasons with names, points and the raw value behind each.
+fn reasons_json(
+    info: &wit::ModelInfo,
+    columns: &[Option<Vec<f32>>],
+    i: usize,
+    idx: &[u16],
+    pts: &[f32],
+) -> Vec<Value> {
+    let k = info.indicators.len();
+    idx.iter()
+        .zip(pts)
+        .filter(|(r, _)| **r != u16::MAX)
+        .filter_map(|(&r, &p)| {
+            let r = r as usize;
+            if r < k {
+                let ind = &info.indicators[r];
+                let value = columns[r].as_ref().map_or(0.0, |c| c[i]);
+                Some(json!({"id": ind.id, "name_ko": ind.name_ko, "name_en": ind.name_en, "unit": ind.unit, "value": value, "points": round2(p)}))
+            } else {
+                info.interactions.get(r - k).map(|x| {
+                    json!({"id": x.id, "name_ko": x.name_ko, "name_en": x.name_en, "unit": "interaction", "points": round2(p)})
+                })
+            }
+        })
+        .collect()
+}
+
+pub fn run_json(run: &Run, cycle_name: &str) -> Value {
+    let mut v = json!({
+        "id": run.id,
+        "cycle": run.cycle,
+        "cycle_name": cycle_name,
+        "model_version": run.model_version,
+        "started_at": time::to_rfc3339(run.started_at),
+        "finished_at": time::to_rfc3339(run.finished_at),
+        "run_by": run.run_by,
+    });
+    if let (Some(o), Some(m)) = (v.as_object_mut(), run.meta.as_object()) {
+        for (key, val) in m {
+            o.insert(key.clone(), val.clone());
+        }
+    }
+    v
+}

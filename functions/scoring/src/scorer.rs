@@ -1,0 +1,51 @@
+//! The scoring component, imported over WIT (`safetynet:care/scoring`), so a city can swap the
+//! model (the `scoring_model` variable) or the whole component in `spin.toml`.
+
+spin_sdk::wit_bindgen::generate!({
+    path: "../../wit",
+    world: "scoring-user",
+    runtime_path: "spin_sdk::wit_bindgen::rt",
+});
+
+pub use safetynet::care::scoring::{self as wit, ModelInfo, RiskBand};
+
+use safetynet_fn_shared::api::{ApiError, ApiResult};
+
+/// The model JSON from the `scoring_model` variable; empty = the component's built-in model.
+pub fn model_json() -> String {
+    spin_sdk::variables::get("scoring_model").unwrap_or_default()
+}
+
+pub fn info(model: &str) -> ApiResult<ModelInfo> {
+    wit::load_model(model).map_err(|e| ApiError::internal(format!("scoring model: {e}")))
+}
+
+pub fn band_str(b: u8) -> &'static str {
+    match b {
+        1 => "low",
+        2 => "medium",
+        3 => "high",
+        _ => "none",
+    }
+}
+
+pub fn band_u8(b: RiskBand) -> u8 {
+    match b {
+        RiskBand::None => 0,
+        RiskBand::Low => 1,
+        RiskBand::Medium => 2,
+        RiskBand::High => 3,
+    }
+}
+
+/// Provider ids (agencies) with the columns each uploads, in model order.
+pub fn providers(info: &ModelInfo) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for ind in &info.indicators {
+        match out.iter_mut().find(|(a, _)| *a == ind.agency) {
+            Some((_, cols)) => cols.push(ind.id.clone()),
+            None => out.push((ind.agency.clone(), vec![ind.id.clone()])),
+        }
+    }
+    out
+}

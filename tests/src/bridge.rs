@@ -1,0 +1,459 @@
+//! Driving the device bridge as a process beside the suite: its config, a real mosquitto
+//! broker, the Python senders in `tests/python` (pysiaalarm, paho-mqtt from the repo's
+//! `.venv`), a TCP proxy that can take the suite away, and reading the suite's stored events.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::root;
+
+/// A port that was free a moment ago (for listeners that must keep their port across restarts).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `safetynet-bridge`, stopped (SIGTERM) when dropped.
+pub struct Bridge {
+    child: Child,
+    pub config: PathBuf,
+    pub stderr_log: PathBuf,
+    pub dc09_tcp: Option<SocketAddr>,
+    pub dc09_udp: Option<SocketAddr>,
+    pub metrics: Option<String>,
+    pub mqtt: Option<String>,
+}
+
+impl Bridge {
+    /// Writes `config` (TOML) to `dir/bridge.toml` and starts the bridge on it.
+    pub fn start(dir: &Path, config: &str) -> Bridge {
+        let path = dir.join("bridge.toml");
+        std::fs::write(&path, config).unwrap();
+        Self::start_on(&path)
+    }
+
+    /// Starts the bridge on an existing config file and waits for `ready`.
+    pub fn start_on(config: &Path) -> Bridge {
+        let bin = root().join("target/release/safetynet-bridge");
+        assert!(bin.is_file(), "{} missing: run `make build`", bin.display());
+        let dir = config.parent().unwrap();
+        let n = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+        let stderr_log = dir.join(format!("bridge.stderr.{n}.log"));
+        let mut child = Command::new(bin)
+            .arg("--config")
+            .arg(config)
+            .env("SAFETYNET_BRIDGE_LOG_LEVEL", "info,safetynet_bridge=debug")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_log).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let mut b = Bridge {
+            child,
+            config: config.to_path_buf(),
+            stderr_log,
+            dc09_tcp: None,
+            dc09_udp: None,
+            metrics: None,
+            mqtt: None,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line == "ready" => return b,
+                Ok(line) => {
+                    let (k, v) = line.split_once(' ').unwrap_or((&line, ""));
+                    match k {
+                        "dc09-tcp" => b.dc09_tcp = v.parse().ok(),
+                        "dc09-udp" => b.dc09_udp = v.parse().ok(),
+                        "metrics" => b.metrics = Some(v.to_string()),
+                        "mqtt" => b.mqtt = Some(v.split(' ').next().unwrap_or("").to_string()),
+                        _ => {}
+                    }
+                }
+                Err(_) => {
+                    let _ = b.child.kill();
+                    panic!("bridge did not start:\n{}", b.stderr());
+                }
+            }
+        }
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
+    }
+
+    /// SIGKILL: no chance to flush or finish anything.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The value of one metric line (`name{labels}` exactly as exported), 0 if absent.
+    pub fn metric(&self, series: &str) -> f64 {
+        let url = format!(
+            "{}/metrics",
+            self.metrics.as_ref().expect("metrics listener")
+        );
+        let text = crate::get(&url).body;
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .find_map(|l| {
+                let (k, v) = l.rsplit_once(' ')?;
+                (k == series).then(|| v.parse().unwrap_or(0.0))
+            })
+            .unwrap_or(0.0)
+    }
+
+    pub fn health(&self) -> (u16, Value) {
+        let a = crate::get(&format!(
+            "{}/healthz",
+            self.metrics.as_ref().expect("metrics listener")
+        ));
+        (a.status, a.json())
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A real mosquitto broker on an ephemeral port.
+pub struct Mosquitto {
+    child: Child,
+    pub port: u16,
+}
+
+impl Mosquitto {
+    pub fn start(dir: &Path) -> Mosquitto {
+        let bin = [
+            "/usr/sbin/mosquitto",
+            "/usr/bin/mosquitto",
+            "/usr/local/sbin/mosquitto",
+        ]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())
+        .expect("mosquitto missing: `apt-get install -y mosquitto` (.ci/run does)");
+        let port = free_port();
+        let conf = dir.join("mosquitto.conf");
+        std::fs::write(
+            &conf,
+            format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n"),
+        )
+        .unwrap();
+        let child = Command::new(bin)
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("mosquitto.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "mosquitto did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Mosquitto { child, port }
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The repo's virtualenv Python (with pysiaalarm and paho-mqtt, installed by `.ci/run`).
+pub fn python() -> PathBuf {
+    let p = root().join(".venv/bin/python");
+    assert!(
+        p.is_file(),
+        "{} missing: run .ci/run, or `python3 -m venv .venv && .venv/bin/pip install pysiaalarm paho-mqtt`",
+        p.display()
+    );
+    p
+}
+
+pub fn script(name: &str) -> PathBuf {
+    root().join("tests/python").join(name)
+}
+
+/// Runs a script in `tests/python` with `stdin`, returns its stdout JSON lines.
+pub fn run_python(name: &str, args: &[&str], stdin: &str) -> Vec<Value> {
+    let mut child = Command::new(python())
+        .arg(script(name))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{name} failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// A long-running script whose stdout JSON lines are collected as they come.
+pub struct PyProcess {
+    child: Child,
+    pub lines: Arc<Mutex<Vec<Value>>>,
+    stderr_log: PathBuf,
+}
+
+impl PyProcess {
+    pub fn spawn(name: &str, args: &[&str], stderr_log: PathBuf) -> PyProcess {
+        let mut child = Command::new(python())
+            .arg(script(name))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&stderr_log).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let l = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    l.lock().unwrap().push(v);
+                }
+            }
+        });
+        PyProcess {
+            child,
+            lines,
+            stderr_log,
+        }
+    }
+
+    /// Waits for a line with `"type": ty`; panics with the script's stderr on timeout.
+    pub fn wait_for(&self, ty: &str, timeout: Duration) -> Vec<Value> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let got = self.lines.lock().unwrap().clone();
+            if got.iter().any(|v| v["type"] == ty) {
+                return got;
+            }
+            if let Some(e) = got.iter().find(|v| v["type"] == "error") {
+                panic!(
+                    "{e}\n{}",
+                    std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {ty:?} line; got {got:?}\n{}",
+                std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub fn wait(mut self) -> bool {
+        self.child.wait().map(|s| s.success()).unwrap_or(false)
+    }
+}
+
+impl Drop for PyProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A TCP proxy in front of the suite that can refuse everything (the suite "down" for the
+/// bridge) and be pointed at a restarted host.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    upstream: Arc<Mutex<SocketAddr>>,
+    down: Arc<AtomicBool>,
+    conns: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Proxy {
+    pub fn start(upstream: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let upstream = Arc::new(Mutex::new(upstream));
+        let down = Arc::new(AtomicBool::new(false));
+        let conns = Arc::new(Mutex::new(Vec::new()));
+        let (u, d, c) = (upstream.clone(), down.clone(), conns.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if d.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let target = *u.lock().unwrap();
+                let Ok(server) = TcpStream::connect(target) else {
+                    continue;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                {
+                    let mut list = c.lock().unwrap();
+                    list.push(client.try_clone().unwrap());
+                    list.push(server.try_clone().unwrap());
+                }
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 16384];
+                        loop {
+                            match from.read(&mut buf) {
+                                Ok(0) | Err(_) => break,
+                                Ok(n) => {
+                                    if to.write_all(&buf[..n]).is_err() {
+                                        break;
+                                    }
+                                }
+                            }
+                        }
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                        let _ = from.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Proxy {
+            addr,
+            upstream,
+            down,
+            conns,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Refuses new connections and cuts the open ones.
+    pub fn take_down(&self) {
+        self.down.store(true, Ordering::SeqCst);
+        for c in self.conns.lock().unwrap().drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    pub fn bring_up(&self, upstream: SocketAddr) {
+        *self.upstream.lock().unwrap() = upstream;
+        self.down.store(false, Ordering::SeqCst);
+    }
+}
+
+/// `http://127.0.0.1:PORT` → the socket address.
+pub fn addr_of(base: &str) -> SocketAddr {
+    base.trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap()
+}
+
+/// One device event as the suite stored it.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub event_id: String,
+    pub device_id: String,
+    pub kind: String,
+    pub sequence: Option<i64>,
+    pub data: Value,
+}
+
+/// The suite's stored device events, in arrival order (read from its SQLite file).
+pub fn suite_events(state_dir: &Path) -> Vec<StoredEvent> {
+    let db = state_dir.join("sqlite_db.db");
+    if !db.is_file() {
+        return Vec::new();
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    let mut st = match conn.prepare(
+        "SELECT event_id, device_id, kind, sequence, data FROM device_events ORDER BY rowid",
+    ) {
+        Ok(st) => st,
+        Err(_) => return Vec::new(),
+    };
+    st.query_map([], |r| {
+        let data: String = r.get(4)?;
+        Ok(StoredEvent {
+            event_id: r.get(0)?,
+            device_id: r.get(1)?,
+            kind: r.get(2)?,
+            sequence: r.get(3)?,
+            data: serde_json::from_str(&data).unwrap_or(Value::Null),
+        })
+    })
+    .unwrap()
+    .collect::<Result<Vec<_>, _>>()
+    .unwrap()
+}
+
+/// Waits until `pred` holds for the suite's events (or the timeout passes) and returns them.
+pub fn wait_events(
+    state_dir: &Path,
+    timeout: Duration,
+    pred: impl Fn(&[StoredEvent]) -> bool,
+) -> Vec<StoredEvent> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let got = suite_events(state_dir);
+        if pred(&got) || Instant::now() > deadline {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
