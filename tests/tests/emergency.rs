@@ -240,3 +240,19 @@ fn enrolment_errors_name_the_field() {
     let list = s.admin("GET", "/api/v1/residents", None).json();
     assert!(list["residents"].as_array().unwrap().is_empty(), "nothing stored by refused requests");
 }
+
+#[test]
+fn an_event_id_reused_by_another_device_is_a_conflict_not_the_first_answer() {
+    let s = Suite::start("eventid");
+    let a = s.resident("jung-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let b = s.resident("jung-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let dev_a = s.device(&a, "pendant", json!({}));
+    let dev_b = s.device(&b, "pendant", json!({}));
+    let first = s.event(&dev_a, "evt-shared", "emergency-call");
+    assert_eq!(first.status, 200);
+    let other = s.event(&dev_b, "evt-shared", "emergency-call");
+    assert_eq!(other.status, 409, "{}", other.body);
+    assert_eq!(other.json()["error"]["field"], "event_id");
+    assert!(!other.body.contains("inc-"), "must not leak the other device's incident");
+    assert_eq!(s.event(&dev_a, "evt-shared", "emergency-call").json(), first.json());
+}

@@ -91,7 +91,7 @@ async fn receive(req: Request) -> ApiResult<Response> {
     // Reminder acks and check-in answers (issue 5, see care.rs): checked before anything is stored.
     let care = care::parse(kind_name, &data)?;
 
-    if let Some(first) = events::stored_response(&db, event_id)? {
+    if let Some(first) = events::stored_response(&db, event_id, &device.id)? {
         return Ok(duplicate(first));
     }
 
@@ -113,7 +113,7 @@ async fn receive(req: Request) -> ApiResult<Response> {
 
     let outcome = db.tx(|db| {
         // Checked again under the write lock: two copies racing in are stored once.
-        if let Some(first) = events::stored_response(db, event_id)? {
+        if let Some(first) = events::stored_response(db, event_id, &device.id)? {
             return Ok(Outcome::Duplicate(first));
         }
         let mut incident: Option<(String, &str)> = None;

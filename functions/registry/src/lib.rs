@@ -182,7 +182,8 @@ fn create_device(req: &Request, db: &Db, staff: &Staff, resident_id: &str) -> Ap
     let v = parse_body(req.body())?;
     let kind = req_enum(&v, "kind", DEVICE_KINDS)?.to_string();
     let protocol = req_enum(&v, "protocol", PROTOCOLS)?.to_string();
-    let dc09_account = opt_str(&v, "dc09_account", 16)?.map(str::to_string);
+    // Hex accounts compare case-insensitively (panels print either case).
+    let dc09_account = opt_str(&v, "dc09_account", 16)?.map(str::to_ascii_uppercase);
     if protocol == "dc09" && dc09_account.is_none() {
         return Err(ApiError::invalid(
             "dc09_account",

@@ -52,8 +52,9 @@ pub fn verify(
         .trim()
         .parse()
         .map_err(|_| SignatureError::BadTimestamp)?;
-    let skew = t - now_secs;
-    if skew.abs() > WINDOW_SECS {
+    // Saturating: a timestamp near i64::MIN/MAX must not overflow (a panic in debug builds).
+    let skew = t.saturating_sub(now_secs);
+    if skew.unsigned_abs() > WINDOW_SECS as u64 {
         return Err(SignatureError::Stale(skew));
     }
     let sig = signature.ok_or(SignatureError::MissingSignature)?;
@@ -96,6 +97,10 @@ mod tests {
             Err(SignatureError::Stale(-301))
         );
         assert!(verify(b"k", Some("1000"), Some(&s), b"{}", 1300).is_ok());
+        assert_eq!(
+            verify(b"k", Some("-9223372036854775808"), Some(&s), b"{}", 1000),
+            Err(SignatureError::Stale(i64::MIN))
+        );
         assert_eq!(
             verify(b"k", None, Some(&s), b"{}", 1000),
             Err(SignatureError::MissingTimestamp)

@@ -32,13 +32,23 @@ pub struct NewEvent<'a> {
     pub response: &'a str,
 }
 
-/// The answer stored for an event already received, if any.
-pub fn stored_response(db: &Db, event_id: &str) -> ApiResult<Option<String>> {
+/// The answer stored for an event already received from this device, if any. The same id from
+/// another device is a conflict, never that device's answer (which would leak its incident).
+pub fn stored_response(db: &Db, event_id: &str, device_id: &str) -> ApiResult<Option<String>> {
     let r = db.exec(
-        "SELECT response FROM device_events WHERE event_id = ?",
+        "SELECT device_id, response FROM device_events WHERE event_id = ?",
         &[text(event_id)],
     )?;
-    Ok(rows(&r).next().map(|row| row.str("response")))
+    let Some(row) = rows(&r).next() else {
+        return Ok(None);
+    };
+    if row.str("device_id") != device_id {
+        return Err(crate::api::ApiError {
+            field: Some("event_id".into()),
+            ..crate::api::ApiError::conflict("event_id: already used by another device")
+        });
+    }
+    Ok(Some(row.str("response")))
 }
 
 pub fn insert(db: &Db, e: &NewEvent) -> ApiResult<()> {
