@@ -4,6 +4,9 @@
 #   DEMO=0                  skip the demo city
 #   SINKS=0                 do not start the local 119/SMS sinks (use real endpoints via
 #                           SPIN_VARIABLE_DISPATCH_URL etc.)
+#   BRIDGE=0                do not start the device bridge (DC-09 on 127.0.0.1:12000 TCP/UDP,
+#                           embedded MQTT broker on 127.0.0.1:1883, /metrics on :9464; it is the
+#                           suite's clock, with the demo's `clock` token)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LISTEN="${LISTEN:-127.0.0.1:3000}"
@@ -31,6 +34,21 @@ for _ in $(seq 1 300); do
 done
 if [ "${DEMO:-1}" = 1 ]; then
   ./target/release/safetynet-cli --url "http://$LISTEN" --token "$ADMIN" demo
+fi
+if [ "${BRIDGE:-1}" = 1 ]; then
+  # The demo's speakers and gateways with their secrets, and its clock token; without a demo
+  # the bridge still ticks (with the admin token) but knows no devices.
+  bridge_args=(--suite-url "http://$LISTEN" --outbox-path "$STATE/bridge-outbox.db")
+  if [ -f "$STATE/demo.json" ] && ./target/release/safetynet-cli --url "http://$LISTEN" bridge-config >/dev/null; then
+    bridge_args+=(--config "$STATE/bridge.toml")
+  else
+    bridge_args+=(--clock-token "$ADMIN" --dc09-tcp 127.0.0.1:12000 --dc09-udp 127.0.0.1:12000)
+  fi
+  ./target/release/safetynet-bridge "${bridge_args[@]}" > "$STATE/bridge.out" 2> "$STATE/bridge.log" &
+  pids+=($!)
+  echo "Device bridge: DC-09 127.0.0.1:12000 (TCP/UDP), MQTT 127.0.0.1:1883, http://127.0.0.1:9464/metrics; log in $STATE/bridge.log"
+  echo "Press a pendant through a DC-09 gateway (demo account 1001):"
+  echo "  ./target/release/safetynet-bridge send-dc09 --account 1001 --code 100"
 fi
 echo
 echo "Admin token: $ADMIN   (kept in $STATE/admin_token)"

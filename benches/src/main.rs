@@ -3,6 +3,7 @@
 
 mod case;
 mod cases;
+mod dc09;
 mod hostproc;
 mod ingest;
 mod load;

@@ -55,13 +55,17 @@ pub fn run(api: &Api, a: DemoArgs) -> Result<()> {
         )?;
         let id = r["id"].as_str().context("resident id")?.to_string();
         let mut devices = Vec::new();
-        for (kind, protocol, hb) in [("pendant", "http", None), ("ai-speaker", "mqtt", Some(300)), ("smoke", "http", None)] {
+        // The DC-09 gateway (account 1001, 1002, …) and the speaker reach the suite through the
+        // device bridge (`safetynet-cli bridge-config` writes its device table from this file).
+        let account = format!("{:04X}", 0x1001 + i);
+        for (kind, protocol, hb) in [("pendant", "http", None), ("ai-speaker", "mqtt", Some(300)), ("smoke", "http", None), ("gateway", "dc09", None)] {
+            let dc09_account = (protocol == "dc09").then_some(account.as_str());
             let d = api.ok(
                 "POST",
                 &format!("/api/v1/residents/{id}/devices"),
-                &json!({"kind": kind, "protocol": protocol, "heartbeat_interval_s": hb}),
+                &json!({"kind": kind, "protocol": protocol, "heartbeat_interval_s": hb, "dc09_account": dc09_account}),
             )?;
-            devices.push(json!({"id": d["id"], "kind": kind, "secret": d["secret"]}));
+            devices.push(json!({"id": d["id"], "kind": kind, "protocol": protocol, "dc09_account": dc09_account, "secret": d["secret"]}));
         }
         residents.push(json!({"id": id, "dong": dong, "devices": devices}));
     }

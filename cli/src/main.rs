@@ -1,5 +1,6 @@
 //! `safetynet-cli`: what operators and data providers run against a Safety Net deployment.
 
+mod bridge_config;
 mod client;
 mod demo;
 mod event;
@@ -30,6 +31,8 @@ enum Command {
     SendEvent(event::SendEventArgs),
     /// Exit 0 once the suite answers (used by scripts waiting for start-up).
     Probe,
+    /// Write the device bridge's config for the demo city (devices, secrets, clock token).
+    BridgeConfig(bridge_config::BridgeConfigArgs),
     /// Print what would reach 119 and the SMS gateway (local development only).
     Sink(sink::SinkArgs),
     /// Upload a cycle's household reference or a provider's indicator file (CSV).
@@ -49,6 +52,7 @@ fn main() {
         Command::Demo(a) => demo::run(&api, a),
         Command::SendEvent(a) => event::run(&api, a),
         Command::Sink(a) => sink::run(a),
+        Command::BridgeConfig(a) => bridge_config::run(&cli.url, a),
         Command::Upload(a) => scoring::upload(&cli.url, &cli.token, a),
         Command::Run(a) => scoring::run(&cli.url, &cli.token, a),
         Command::Report(a) => scoring::report(&cli.url, &cli.token, a),

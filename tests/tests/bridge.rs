@@ -469,13 +469,10 @@ fn fake_feed(items: Value) -> Feed {
                 .unwrap_or_default();
             a.lock()
                 .unwrap()
-                .push(format!("{} {h} {body}", req.method()));
+                .push(format!("{} {} {h}", req.method(), req.url()));
             let give = arm.load(std::sync::atomic::Ordering::SeqCst) && std::mem::take(&mut first);
-            let out = if give {
-                json!({"items": items})
-            } else {
-                json!({"items": []})
-            };
+            // The reminders function's shape: a bare array.
+            let out = if give { items.clone() } else { json!([]) };
             let _ = req.respond(tiny_http::Response::from_string(out.to_string()));
         }
     });
@@ -498,7 +495,8 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
     let dir = temp_dir("bridge-mqtt");
     let broker = Mosquitto::start(&dir);
     let feed = fake_feed(json!([
-        {"delivery_id": "dlv-1", "device_id": speaker.id, "type": "reminder", "text": "혈압약 드실 시간이에요", "due_at": "2025-01-15T09:00:00+09:00"}
+        {"delivery_id": "dlv-1", "device_id": speaker.id, "resident_id": rid, "kind": "medication",
+         "text": "혈압약 드실 시간이에요", "occurs_at": "2025-01-15T00:00:00.000Z", "needs_ack": true}
     ]));
     let extra = format!(
         "[dc09]\ntcp_listen = \"\"\nudp_listen = \"\"\n\
@@ -550,6 +548,8 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
     assert_eq!(cmd["topic"], "safetynet/v1/devices/speaker-7/commands");
     assert_eq!(cmd["payload"]["delivery_id"], "dlv-1");
     assert_eq!(cmd["payload"]["type"], "reminder");
+    assert_eq!(cmd["payload"]["kind"], "medication");
+    assert_eq!(cmd["payload"]["needs_ack"], true);
     assert_eq!(cmd["payload"]["text"], "혈압약 드실 시간이에요");
     assert!(lines
         .iter()
@@ -602,11 +602,11 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
 
     // The feed was polled with the clock token; the clock ticked; the reminder was published once.
     let auth = feed.auth.lock().unwrap().clone();
-    assert!(
-        auth[0].starts_with(&format!("POST Bearer {ADMIN} ")),
+    assert_eq!(
+        auth[0],
+        format!("GET /api/v1/reminders/due?limit=100 Bearer {ADMIN}"),
         "{auth:?}"
     );
-    assert!(auth[0].contains("\"limit\":100"), "{auth:?}");
     assert!(auth.len() >= 2, "polled repeatedly");
     assert_eq!(
         bridge.metric(r#"safetynet_bridge_commands_published_total{type="reminder"}"#),

@@ -42,9 +42,16 @@ pub async fn run(settings: Settings) -> Result<()> {
         sink_tx,
     )?;
     if recovered.pending > 0 {
-        tracing::info!(undelivered = recovered.pending, "outbox holds undelivered events from before; delivering them first");
+        tracing::info!(
+            undelivered = recovered.pending,
+            "outbox holds undelivered events from before; delivering them first"
+        );
     }
-    let liveness = Arc::new(Liveness::new(&directory, &recovered.offline, settings.dc09.supervision_grace));
+    let liveness = Arc::new(Liveness::new(
+        &directory,
+        &recovered.offline,
+        settings.dc09.supervision_grace,
+    ));
 
     let client = HttpClient::new(Duration::from_millis(settings.delivery.timeout_ms));
     let delivery = Delivery::new(
@@ -81,7 +88,11 @@ pub async fn run(settings: Settings) -> Result<()> {
             .await
             .with_context(|| format!("dc09.tcp_listen {}", settings.dc09.tcp_listen))?;
         announce(format!("dc09-tcp {}", l.local_addr()?));
-        tokio::spawn(dc09_server::serve_tcp(l, receiver.clone(), Duration::from_secs(settings.dc09.idle_timeout_s.max(1))));
+        tokio::spawn(dc09_server::serve_tcp(
+            l,
+            receiver.clone(),
+            Duration::from_secs(settings.dc09.idle_timeout_s.max(1)),
+        ));
     }
     if !settings.dc09.udp_listen.is_empty() {
         let s = UdpSocket::bind(&settings.dc09.udp_listen)
@@ -90,7 +101,11 @@ pub async fn run(settings: Settings) -> Result<()> {
         announce(format!("dc09-udp {}", s.local_addr()?));
         tokio::spawn(dc09_server::serve_udp(Arc::new(s), receiver.clone()));
     }
-    tokio::spawn(supervision::run(liveness.clone(), outbox.clone(), metrics.clone()));
+    tokio::spawn(supervision::run(
+        liveness.clone(),
+        outbox.clone(),
+        metrics.clone(),
+    ));
 
     let token = settings.suite.clock_token.clone();
     let commands = if settings.mqtt.enabled {
@@ -121,7 +136,10 @@ pub async fn run(settings: Settings) -> Result<()> {
             },
         );
         if !recovered.commands.is_empty() {
-            tracing::info!(commands = recovered.commands.len(), "republishing commands the broker had not acknowledged");
+            tracing::info!(
+                commands = recovered.commands.len(),
+                "republishing commands the broker had not acknowledged"
+            );
             let s = sender.clone();
             let cmds = recovered.commands;
             tokio::spawn(async move {
@@ -138,7 +156,12 @@ pub async fn run(settings: Settings) -> Result<()> {
     };
 
     if settings.clock.interval_s > 0 && !token.is_empty() {
-        let routes: Vec<String> = settings.clock.routes.iter().map(|r| settings.suite_url(r)).collect();
+        let routes: Vec<String> = settings
+            .clock
+            .routes
+            .iter()
+            .map(|r| settings.suite_url(r))
+            .collect();
         tokio::spawn(clock::run(
             client.clone(),
             routes,
@@ -171,7 +194,9 @@ pub async fn run(settings: Settings) -> Result<()> {
                 .run(),
             );
         }
-        (Some(_), None) => tracing::warn!("reminders.feed_url is set but MQTT is off: reminder push disabled"),
+        (Some(_), None) => {
+            tracing::warn!("reminders.feed_url is set but MQTT is off: reminder push disabled")
+        }
         _ => {}
     }
 
@@ -198,4 +223,3 @@ async fn shutdown_signal() {
         let _ = tokio::signal::ctrl_c().await;
     }
 }
-

@@ -30,7 +30,13 @@ fn summary(body: &[u8]) -> (String, bool) {
 }
 
 /// Ticks `routes` (full URLs) until the task is dropped.
-pub async fn run(client: HttpClient, routes: Vec<String>, token: String, interval: Duration, metrics: Arc<Metrics>) {
+pub async fn run(
+    client: HttpClient,
+    routes: Vec<String>,
+    token: String,
+    interval: Duration,
+    metrics: Arc<Metrics>,
+) {
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let auth = format!("Bearer {token}");
@@ -39,7 +45,11 @@ pub async fn run(client: HttpClient, routes: Vec<String>, token: String, interva
         tick.tick().await;
         for url in &routes {
             let res = client
-                .post(url, &[("authorization", &auth)], bytes::Bytes::from_static(b"{}"))
+                .post(
+                    url,
+                    &[("authorization", &auth)],
+                    bytes::Bytes::from_static(b"{}"),
+                )
                 .await;
             let (result, problem) = match &res {
                 Ok(a) if a.status == 200 => {
@@ -51,16 +61,25 @@ pub async fn run(client: HttpClient, routes: Vec<String>, token: String, interva
                     }
                     ("ok", None)
                 }
-                Ok(a) if a.status == 401 || a.status == 403 => {
-                    ("refused", Some(format!("status {}: the suite refused the clock token (needs role clock or admin)", a.status)))
-                }
-                Ok(a) if a.status == 404 => ("not-found", Some("route not found (is that function deployed?)".to_string())),
+                Ok(a) if a.status == 401 || a.status == 403 => (
+                    "refused",
+                    Some(format!(
+                        "status {}: the suite refused the clock token (needs role clock or admin)",
+                        a.status
+                    )),
+                ),
+                Ok(a) if a.status == 404 => (
+                    "not-found",
+                    Some("route not found (is that function deployed?)".to_string()),
+                ),
                 Ok(a) => ("failed", Some(format!("status {}", a.status))),
                 Err(e) => ("failed", Some(e.clone())),
             };
             metrics.inc("safetynet_bridge_ticks_total", &[("result", result)]);
             if let Some(p) = problem {
-                let due = last_warn.get(url).is_none_or(|t| t.elapsed() > Duration::from_secs(300));
+                let due = last_warn
+                    .get(url)
+                    .is_none_or(|t| t.elapsed() > Duration::from_secs(300));
                 if due {
                     last_warn.insert(url.clone(), Instant::now());
                     tracing::warn!(route = %url, error = %p, "tick failed; will try again next interval");

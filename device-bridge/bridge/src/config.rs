@@ -33,7 +33,12 @@ Flags override environment variables, which override the file. Start from \
 pub struct Cli {
     /// TOML configuration file. Without one the bridge runs with built-in defaults and no
     /// devices (every device message is refused).
-    #[arg(long, short = 'c', env = "SAFETYNET_BRIDGE_CONFIG", value_name = "FILE")]
+    #[arg(
+        long,
+        short = 'c',
+        env = "SAFETYNET_BRIDGE_CONFIG",
+        value_name = "FILE"
+    )]
     pub config: Option<PathBuf>,
     /// Print a commented example configuration file and exit.
     #[arg(long)]
@@ -84,7 +89,11 @@ pub struct Overrides {
 pub struct SuiteArgs {
     /// Base URL of the Safety Net suite; events go to URL/api/v1/device-events.
     /// [file: suite.url] [default: http://127.0.0.1:3000]
-    #[arg(long = "suite-url", env = "SAFETYNET_BRIDGE_SUITE_URL", value_name = "URL")]
+    #[arg(
+        long = "suite-url",
+        env = "SAFETYNET_BRIDGE_SUITE_URL",
+        value_name = "URL"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
     /// Bearer token with role `clock` (or admin), used for the tick and the reminder feed.
@@ -105,23 +114,39 @@ pub struct OutboxArgs {
     /// SQLite file (WAL, synchronous=FULL) holding every accepted event until the suite has
     /// it. Relative paths are relative to the working directory.
     /// [file: outbox.path] [default: bridge-outbox.db]
-    #[arg(long = "outbox-path", env = "SAFETYNET_BRIDGE_OUTBOX_PATH", value_name = "FILE")]
+    #[arg(
+        long = "outbox-path",
+        env = "SAFETYNET_BRIDGE_OUTBOX_PATH",
+        value_name = "FILE"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
     /// Disk budget in bytes. Past it, non-urgent events (heartbeats, activity…) are refused
     /// (NAK / no PUBACK, so devices retry later); emergencies are still taken while the disk
     /// allows. [file: outbox.max_bytes] [default: 1073741824 (1 GiB)]
-    #[arg(long = "outbox-max-bytes", env = "SAFETYNET_BRIDGE_OUTBOX_MAX_BYTES", value_name = "BYTES")]
+    #[arg(
+        long = "outbox-max-bytes",
+        env = "SAFETYNET_BRIDGE_OUTBOX_MAX_BYTES",
+        value_name = "BYTES"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_bytes: Option<u64>,
     /// Fraction of the budget at which the bridge starts warning loudly (every minute).
     /// [file: outbox.warn_ratio] [default: 0.8]
-    #[arg(long = "outbox-warn-ratio", env = "SAFETYNET_BRIDGE_OUTBOX_WARN_RATIO", value_name = "RATIO")]
+    #[arg(
+        long = "outbox-warn-ratio",
+        env = "SAFETYNET_BRIDGE_OUTBOX_WARN_RATIO",
+        value_name = "RATIO"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warn_ratio: Option<f64>,
     /// How long delivered events are kept (to recognise retransmitted frames) before pruning.
     /// [file: outbox.keep_delivered_s] [default: 3600]
-    #[arg(long = "outbox-keep-delivered-secs", env = "SAFETYNET_BRIDGE_OUTBOX_KEEP_DELIVERED_SECS", value_name = "SECS")]
+    #[arg(
+        long = "outbox-keep-delivered-secs",
+        env = "SAFETYNET_BRIDGE_OUTBOX_KEEP_DELIVERED_SECS",
+        value_name = "SECS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_delivered_s: Option<u64>,
 }
@@ -131,20 +156,36 @@ pub struct OutboxArgs {
 pub struct DeliveryArgs {
     /// Most webhook requests in flight at once (events of one device are always sent one at a
     /// time, in order). [file: delivery.concurrency] [default: 16]
-    #[arg(long = "delivery-concurrency", env = "SAFETYNET_BRIDGE_DELIVERY_CONCURRENCY", value_name = "N")]
+    #[arg(
+        long = "delivery-concurrency",
+        env = "SAFETYNET_BRIDGE_DELIVERY_CONCURRENCY",
+        value_name = "N"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub concurrency: Option<usize>,
     /// Timeout of one webhook request. [file: delivery.timeout_ms] [default: 10000]
-    #[arg(long = "delivery-timeout-ms", env = "SAFETYNET_BRIDGE_DELIVERY_TIMEOUT_MS", value_name = "MS")]
+    #[arg(
+        long = "delivery-timeout-ms",
+        env = "SAFETYNET_BRIDGE_DELIVERY_TIMEOUT_MS",
+        value_name = "MS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<u64>,
     /// First retry delay; doubles per failure, with jitter. [file: delivery.initial_backoff_ms]
     /// [default: 500]
-    #[arg(long = "delivery-initial-backoff-ms", env = "SAFETYNET_BRIDGE_DELIVERY_INITIAL_BACKOFF_MS", value_name = "MS")]
+    #[arg(
+        long = "delivery-initial-backoff-ms",
+        env = "SAFETYNET_BRIDGE_DELIVERY_INITIAL_BACKOFF_MS",
+        value_name = "MS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_backoff_ms: Option<u64>,
     /// Longest retry delay. [file: delivery.max_backoff_ms] [default: 30000]
-    #[arg(long = "delivery-max-backoff-ms", env = "SAFETYNET_BRIDGE_DELIVERY_MAX_BACKOFF_MS", value_name = "MS")]
+    #[arg(
+        long = "delivery-max-backoff-ms",
+        env = "SAFETYNET_BRIDGE_DELIVERY_MAX_BACKOFF_MS",
+        value_name = "MS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_backoff_ms: Option<u64>,
 }
@@ -154,34 +195,58 @@ pub struct DeliveryArgs {
 pub struct Dc09Args {
     /// TCP address the DC-09 receiver listens on; empty turns TCP off.
     /// [file: dc09.tcp_listen] [default: 0.0.0.0:12000]
-    #[arg(long = "dc09-tcp", env = "SAFETYNET_BRIDGE_DC09_TCP", value_name = "ADDR")]
+    #[arg(
+        long = "dc09-tcp",
+        env = "SAFETYNET_BRIDGE_DC09_TCP",
+        value_name = "ADDR"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tcp_listen: Option<String>,
     /// UDP address the DC-09 receiver listens on; empty turns UDP off.
     /// [file: dc09.udp_listen] [default: 0.0.0.0:12000]
-    #[arg(long = "dc09-udp", env = "SAFETYNET_BRIDGE_DC09_UDP", value_name = "ADDR")]
+    #[arg(
+        long = "dc09-udp",
+        env = "SAFETYNET_BRIDGE_DC09_UDP",
+        value_name = "ADDR"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub udp_listen: Option<String>,
     /// Forward NULL (link test) messages to the suite as `heartbeat` events (they always count
     /// for supervision). [file: dc09.forward_heartbeats] [default: true]
-    #[arg(long = "dc09-forward-heartbeats", env = "SAFETYNET_BRIDGE_DC09_FORWARD_HEARTBEATS", value_name = "BOOL")]
+    #[arg(
+        long = "dc09-forward-heartbeats",
+        env = "SAFETYNET_BRIDGE_DC09_FORWARD_HEARTBEATS",
+        value_name = "BOOL"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forward_heartbeats: Option<bool>,
     /// A supervised gateway (device `supervision_s`) that sends nothing for
     /// GRACE × supervision_s raises `device-offline`. [file: dc09.supervision_grace]
     /// [default: 2.0]
-    #[arg(long = "dc09-supervision-grace", env = "SAFETYNET_BRIDGE_DC09_SUPERVISION_GRACE", value_name = "GRACE")]
+    #[arg(
+        long = "dc09-supervision-grace",
+        env = "SAFETYNET_BRIDGE_DC09_SUPERVISION_GRACE",
+        value_name = "GRACE"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supervision_grace: Option<f64>,
     /// A frame repeating an already stored one (same account, sequence and content) within
     /// this window is ACKed again without a second event (a panel retransmits when our ACK
     /// was lost). [file: dc09.dedupe_window_s] [default: 600]
-    #[arg(long = "dc09-dedupe-window-secs", env = "SAFETYNET_BRIDGE_DC09_DEDUPE_WINDOW_SECS", value_name = "SECS")]
+    #[arg(
+        long = "dc09-dedupe-window-secs",
+        env = "SAFETYNET_BRIDGE_DC09_DEDUPE_WINDOW_SECS",
+        value_name = "SECS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dedupe_window_s: Option<u64>,
     /// Close a TCP connection that sent nothing for this long. [file: dc09.idle_timeout_s]
     /// [default: 600]
-    #[arg(long = "dc09-idle-timeout-secs", env = "SAFETYNET_BRIDGE_DC09_IDLE_TIMEOUT_SECS", value_name = "SECS")]
+    #[arg(
+        long = "dc09-idle-timeout-secs",
+        env = "SAFETYNET_BRIDGE_DC09_IDLE_TIMEOUT_SECS",
+        value_name = "SECS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub idle_timeout_s: Option<u64>,
 }
@@ -190,42 +255,75 @@ pub struct Dc09Args {
 #[command(next_help_heading = "MQTT speakers [mqtt]")]
 pub struct MqttArgs {
     /// Run the MQTT link at all. [file: mqtt.enabled] [default: true]
-    #[arg(long = "mqtt-enabled", env = "SAFETYNET_BRIDGE_MQTT_ENABLED", value_name = "BOOL")]
+    #[arg(
+        long = "mqtt-enabled",
+        env = "SAFETYNET_BRIDGE_MQTT_ENABLED",
+        value_name = "BOOL"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Broker to connect to, `mqtt://host:port` (or `host:port`). Empty: the bridge starts its
     /// own embedded broker (rumqttd) on --mqtt-embedded-listen, so it works on a bare machine;
     /// in production point it at a real broker. [file: mqtt.broker] [default: empty]
-    #[arg(long = "mqtt-broker", env = "SAFETYNET_BRIDGE_MQTT_BROKER", value_name = "URL")]
+    #[arg(
+        long = "mqtt-broker",
+        env = "SAFETYNET_BRIDGE_MQTT_BROKER",
+        value_name = "URL"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broker: Option<String>,
     /// Where the embedded broker listens (only without --mqtt-broker). It has no
     /// authentication: keep it on a private address. [file: mqtt.embedded_listen]
     /// [default: 127.0.0.1:1883]
-    #[arg(long = "mqtt-embedded-listen", env = "SAFETYNET_BRIDGE_MQTT_EMBEDDED_LISTEN", value_name = "ADDR")]
+    #[arg(
+        long = "mqtt-embedded-listen",
+        env = "SAFETYNET_BRIDGE_MQTT_EMBEDDED_LISTEN",
+        value_name = "ADDR"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded_listen: Option<String>,
     /// Client id; fixed, because the session is persistent (clean_session=false) and the
     /// broker keeps QoS 1 events for us while we are away. [file: mqtt.client_id]
     /// [default: safetynet-bridge]
-    #[arg(long = "mqtt-client-id", env = "SAFETYNET_BRIDGE_MQTT_CLIENT_ID", value_name = "ID")]
+    #[arg(
+        long = "mqtt-client-id",
+        env = "SAFETYNET_BRIDGE_MQTT_CLIENT_ID",
+        value_name = "ID"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// Broker user name. [file: mqtt.username] [default: none]
-    #[arg(long = "mqtt-username", env = "SAFETYNET_BRIDGE_MQTT_USERNAME", value_name = "USER")]
+    #[arg(
+        long = "mqtt-username",
+        env = "SAFETYNET_BRIDGE_MQTT_USERNAME",
+        value_name = "USER"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
     /// Broker password. [file: mqtt.password] [default: none]
-    #[arg(long = "mqtt-password", env = "SAFETYNET_BRIDGE_MQTT_PASSWORD", value_name = "PASSWORD", hide_env_values = true)]
+    #[arg(
+        long = "mqtt-password",
+        env = "SAFETYNET_BRIDGE_MQTT_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// MQTT keep-alive. [file: mqtt.keep_alive_s] [default: 30]
-    #[arg(long = "mqtt-keep-alive-secs", env = "SAFETYNET_BRIDGE_MQTT_KEEP_ALIVE_SECS", value_name = "SECS")]
+    #[arg(
+        long = "mqtt-keep-alive-secs",
+        env = "SAFETYNET_BRIDGE_MQTT_KEEP_ALIVE_SECS",
+        value_name = "SECS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_alive_s: Option<u64>,
     /// Topic prefix; the bridge uses PREFIX/{id}/events, PREFIX/{id}/commands and
     /// PREFIX/{id}/status. [file: mqtt.topic_prefix] [default: safetynet/v1/devices]
-    #[arg(long = "mqtt-topic-prefix", env = "SAFETYNET_BRIDGE_MQTT_TOPIC_PREFIX", value_name = "PREFIX")]
+    #[arg(
+        long = "mqtt-topic-prefix",
+        env = "SAFETYNET_BRIDGE_MQTT_TOPIC_PREFIX",
+        value_name = "PREFIX"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub topic_prefix: Option<String>,
 }
@@ -236,14 +334,23 @@ pub struct ClockArgs {
     /// Seconds between calls to POST /api/v1/jobs/tick; 0 turns the clock off (e.g. when a
     /// Kubernetes CronJob ticks instead). Needs --clock-token. [file: clock.interval_s]
     /// [default: 30]
-    #[arg(long = "clock-interval-secs", env = "SAFETYNET_BRIDGE_CLOCK_INTERVAL_SECS", value_name = "SECS")]
+    #[arg(
+        long = "clock-interval-secs",
+        env = "SAFETYNET_BRIDGE_CLOCK_INTERVAL_SECS",
+        value_name = "SECS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_s: Option<u64>,
     /// Tick routes POSTed on each interval, comma-separated paths on --suite-url: the
     /// incidents tick (escalation, inactivity, offline, 119/SMS retries) and the reminders tick
     /// (missed doses). [file: clock.routes]
     /// [default: /api/v1/jobs/tick,/api/v1/jobs/reminders]
-    #[arg(long = "clock-routes", env = "SAFETYNET_BRIDGE_CLOCK_ROUTES", value_name = "PATHS", value_delimiter = ',')]
+    #[arg(
+        long = "clock-routes",
+        env = "SAFETYNET_BRIDGE_CLOCK_ROUTES",
+        value_name = "PATHS",
+        value_delimiter = ','
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub routes: Option<Vec<String>>,
 }
@@ -255,15 +362,27 @@ pub struct RemindersArgs {
     /// path on --suite-url (the suite's is /api/v1/reminders/due). Empty turns reminder push
     /// off. See the `reminders` module for the JSON it expects.
     /// [file: reminders.feed_url] [default: empty]
-    #[arg(long = "reminders-feed-url", env = "SAFETYNET_BRIDGE_REMINDERS_FEED_URL", value_name = "URL")]
+    #[arg(
+        long = "reminders-feed-url",
+        env = "SAFETYNET_BRIDGE_REMINDERS_FEED_URL",
+        value_name = "URL"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feed_url: Option<String>,
     /// Seconds between feed polls. [file: reminders.poll_interval_s] [default: 15]
-    #[arg(long = "reminders-poll-secs", env = "SAFETYNET_BRIDGE_REMINDERS_POLL_SECS", value_name = "SECS")]
+    #[arg(
+        long = "reminders-poll-secs",
+        env = "SAFETYNET_BRIDGE_REMINDERS_POLL_SECS",
+        value_name = "SECS"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub poll_interval_s: Option<u64>,
     /// Most items asked for per poll. [file: reminders.batch] [default: 100]
-    #[arg(long = "reminders-batch", env = "SAFETYNET_BRIDGE_REMINDERS_BATCH", value_name = "N")]
+    #[arg(
+        long = "reminders-batch",
+        env = "SAFETYNET_BRIDGE_REMINDERS_BATCH",
+        value_name = "N"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub batch: Option<u32>,
 }
@@ -273,7 +392,11 @@ pub struct RemindersArgs {
 pub struct MetricsArgs {
     /// Address of the operations HTTP server (GET /healthz, GET /metrics in Prometheus text
     /// format); empty turns it off. [file: metrics.listen] [default: 127.0.0.1:9464]
-    #[arg(long = "metrics-listen", env = "SAFETYNET_BRIDGE_METRICS_LISTEN", value_name = "ADDR")]
+    #[arg(
+        long = "metrics-listen",
+        env = "SAFETYNET_BRIDGE_METRICS_LISTEN",
+        value_name = "ADDR"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<String>,
 }
@@ -282,12 +405,20 @@ pub struct MetricsArgs {
 pub struct LogArgs {
     /// Log format: `text` or `json` (one object per line). Logs carry ids, kinds and counts,
     /// never names, phone numbers, addresses or secrets. [file: log.format] [default: text]
-    #[arg(long = "log-format", env = "SAFETYNET_BRIDGE_LOG_FORMAT", value_name = "FORMAT")]
+    #[arg(
+        long = "log-format",
+        env = "SAFETYNET_BRIDGE_LOG_FORMAT",
+        value_name = "FORMAT"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub format: Option<String>,
     /// Log filter (tracing EnvFilter syntax, e.g. `info` or `safetynet_bridge=debug`).
     /// [file: log.level] [default: info]
-    #[arg(long = "log-level", env = "SAFETYNET_BRIDGE_LOG_LEVEL", value_name = "FILTER")]
+    #[arg(
+        long = "log-level",
+        env = "SAFETYNET_BRIDGE_LOG_LEVEL",
+        value_name = "FILTER"
+    )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<String>,
 }
@@ -665,7 +796,11 @@ impl Settings {
              mqtt {}, clock every {} s on {}, reminders {}, metrics {:?}; {} devices ({} DC-09, \
              {} with AES keys, {} supervised)",
             self.suite.url,
-            if self.suite.clock_token.is_empty() { "not set" } else { "set" },
+            if self.suite.clock_token.is_empty() {
+                "not set"
+            } else {
+                "set"
+            },
             self.outbox.path.display(),
             self.outbox.max_bytes >> 20,
             self.dc09.tcp_listen,

@@ -194,13 +194,12 @@ impl Receiver {
         };
         let mut unmapped = 0;
         match (&msg.payload, h.token) {
-            (_, Token::Null) => {
-                if self.forward_heartbeats {
-                    events.push(
-                        NewEvent::new(&dev.id, "heartbeat", occurred, common(Map::new()))
-                            .with_dedupe_key(format!("{base}:0")),
-                    );
-                }
+            // NULL: a supervision heartbeat (forwarded unless turned off).
+            (_, Token::Null) if self.forward_heartbeats => {
+                events.push(
+                    NewEvent::new(&dev.id, "heartbeat", occurred, common(Map::new()))
+                        .with_dedupe_key(format!("{base}:0")),
+                );
             }
             (Payload::ContactId(c), _) => {
                 let r = c.report();
@@ -216,7 +215,16 @@ impl Receiver {
                 );
                 extra.insert("group".into(), json!(c.group));
                 extra.insert("zone".into(), json!(c.zone));
-                self.push_report(&mut events, &mut unmapped, &dev.id, r, occurred, common(extra), &base, 0);
+                self.push_report(
+                    &mut events,
+                    &mut unmapped,
+                    &dev.id,
+                    r,
+                    occurred,
+                    common(extra),
+                    &base,
+                    0,
+                );
             }
             (Payload::Sia(s), _) => {
                 for (i, (e, r)) in s.events.iter().zip(s.reports()).enumerate() {
@@ -234,7 +242,16 @@ impl Receiver {
                     if let Some(t) = &e.text {
                         extra.insert("text".into(), json!(t));
                     }
-                    self.push_report(&mut events, &mut unmapped, &dev.id, r, occurred, common(extra), &base, i);
+                    self.push_report(
+                        &mut events,
+                        &mut unmapped,
+                        &dev.id,
+                        r,
+                        occurred,
+                        common(extra),
+                        &base,
+                        i,
+                    );
                 }
             }
             _ => {}
@@ -380,8 +397,11 @@ async fn connection(mut stream: TcpStream, rx: &Receiver, idle: Duration) -> std
             buf.clear();
         }
         if garbage > 0 {
-            rx.metrics
-                .add("safetynet_bridge_dc09_garbage_bytes_total", &[], garbage as u64);
+            rx.metrics.add(
+                "safetynet_bridge_dc09_garbage_bytes_total",
+                &[],
+                garbage as u64,
+            );
         }
         let n = match tokio::time::timeout(idle, stream.read(&mut chunk)).await {
             Ok(r) => r?,
@@ -459,7 +479,11 @@ mod tests {
         let metrics = Metrics::new();
         let (tx, sink) = mpsc::unbounded_channel();
         let path = std::env::temp_dir()
-            .join(format!("bridge-dc09-{label}-{}-{}", std::process::id(), events::new_event_id()))
+            .join(format!(
+                "bridge-dc09-{label}-{}-{}",
+                std::process::id(),
+                events::new_event_id()
+            ))
             .join("o.db");
         let settings = crate::outbox::Settings {
             path,
@@ -471,10 +495,24 @@ mod tests {
         let (outbox, rec) = Outbox::open(settings, metrics.clone(), tx).unwrap();
         let liveness = Arc::new(Liveness::new(&dir, &rec.offline, 2.0));
         let rx = Receiver::new(dir, outbox.clone(), metrics.clone(), liveness.clone(), true);
-        Rig { rx, sink, outbox, metrics, liveness }
+        Rig {
+            rx,
+            sink,
+            outbox,
+            metrics,
+            liveness,
+        }
     }
 
-    fn cid(seq: u16, account: &str, q: Qualifier, code: u16, zone: u16, now: DateTime<Utc>, enc: bool) -> Vec<u8> {
+    fn cid(
+        seq: u16,
+        account: &str,
+        q: Qualifier,
+        code: u16,
+        zone: u16,
+        now: DateTime<Utc>,
+        enc: bool,
+    ) -> Vec<u8> {
         let msg = Message::new(
             Token::AdmCid,
             seq,
@@ -490,7 +528,8 @@ mod tests {
     }
 
     fn token_of(reply: &[u8]) -> Token {
-        let keys = std::collections::HashMap::from([("5678".to_string(), Key::from_hex(K128).unwrap())]);
+        let keys =
+            std::collections::HashMap::from([("5678".to_string(), Key::from_hex(K128).unwrap())]);
         decode_unchecked(reply, &keys).unwrap().header.token
     }
 
@@ -498,7 +537,9 @@ mod tests {
     async fn fire_is_stored_then_acked_with_the_sequence() {
         let mut r = rig("fire").await;
         let now = Utc::now();
-        let reply = r.rx.handle(&cid(42, "1234", Qualifier::New, 110, 3, now, false), "tcp").await;
+        let reply =
+            r.rx.handle(&cid(42, "1234", Qualifier::New, 110, 3, now, false), "tcp")
+                .await;
         let m = decode_unchecked(&reply, &NoKeys).unwrap();
         assert_eq!(m.header.token, Token::Ack);
         assert_eq!(m.header.seq, 42);
@@ -512,7 +553,10 @@ mod tests {
         assert_eq!(data["dc09"]["zone"], 3);
         assert_eq!(data["dc09"]["code"], "110");
         assert_eq!(data["dc09"]["seq"], 42);
-        assert_eq!(rows[0].occurred_at, events::rfc3339(now.with_nanosecond(0).unwrap()));
+        assert_eq!(
+            rows[0].occurred_at,
+            events::rfc3339(now.with_nanosecond(0).unwrap())
+        );
         r.outbox.shutdown().await;
     }
 
@@ -522,8 +566,17 @@ mod tests {
     async fn encrypted_frames_get_encrypted_acks_and_restores_map() {
         let mut r = rig("aes").await;
         let now = Utc::now();
-        let reply = r.rx.handle(&cid(7, "5678", Qualifier::Restore, 111, 2, now, true), "udp").await;
-        assert!(reply.starts_with(b"\n") && reply.windows(6).any(|w| w == b"\"*ACK\""), "{}", String::from_utf8_lossy(&reply));
+        let reply =
+            r.rx.handle(
+                &cid(7, "5678", Qualifier::Restore, 111, 2, now, true),
+                "udp",
+            )
+            .await;
+        assert!(
+            reply.starts_with(b"\n") && reply.windows(6).any(|w| w == b"\"*ACK\""),
+            "{}",
+            String::from_utf8_lossy(&reply)
+        );
         assert_eq!(token_of(&reply), Token::Ack);
         let rows = r.sink.recv().await.unwrap();
         assert_eq!(rows[0].kind, "restore");
@@ -531,7 +584,9 @@ mod tests {
         assert_eq!(data["restores"], "smoke");
         assert_eq!(data["dc09"]["encrypted"], true);
         // A plain frame for the keyed account is refused (no downgrade).
-        let plain = r.rx.handle(&cid(8, "5678", Qualifier::New, 110, 2, now, false), "udp").await;
+        let plain =
+            r.rx.handle(&cid(8, "5678", Qualifier::New, 110, 2, now, false), "udp")
+                .await;
         assert_eq!(token_of(&plain), Token::Duh);
         r.outbox.shutdown().await;
     }
@@ -541,19 +596,50 @@ mod tests {
         let r = rig("errors").await;
         let now = Utc::now();
         // Stale timestamp → NAK with our time.
-        let old = r.rx.handle(&cid(1, "1234", Qualifier::New, 110, 1, now - chrono::TimeDelta::seconds(90), false), "tcp").await;
+        let old =
+            r.rx.handle(
+                &cid(
+                    1,
+                    "1234",
+                    Qualifier::New,
+                    110,
+                    1,
+                    now - chrono::TimeDelta::seconds(90),
+                    false,
+                ),
+                "tcp",
+            )
+            .await;
         assert_eq!(token_of(&old), Token::Nak);
         // Damaged CRC → NAK.
         let mut bad = cid(2, "1234", Qualifier::New, 110, 1, now, false);
         bad[1] = if bad[1] == b'0' { b'1' } else { b'0' };
         assert_eq!(token_of(&r.rx.handle(&bad, "tcp").await), Token::Nak);
         // Unknown account → DUH echoing the sequence.
-        let unknown = r.rx.handle(&cid(3, "9999", Qualifier::New, 110, 1, now, false), "tcp").await;
+        let unknown =
+            r.rx.handle(&cid(3, "9999", Qualifier::New, 110, 1, now, false), "tcp")
+                .await;
         let m = decode_unchecked(&unknown, &NoKeys).unwrap();
         assert_eq!((m.header.token, m.header.seq), (Token::Duh, 3));
-        assert_eq!(r.metrics.get("safetynet_bridge_dc09_nak_total", &[("reason", "timestamp-too-old")]), 1);
-        assert_eq!(r.metrics.get("safetynet_bridge_dc09_nak_total", &[("reason", "bad-crc")]), 1);
-        assert_eq!(r.metrics.get("safetynet_bridge_dc09_duh_total", &[("reason", "unknown-account")]), 1);
+        assert_eq!(
+            r.metrics.get(
+                "safetynet_bridge_dc09_nak_total",
+                &[("reason", "timestamp-too-old")]
+            ),
+            1
+        );
+        assert_eq!(
+            r.metrics
+                .get("safetynet_bridge_dc09_nak_total", &[("reason", "bad-crc")]),
+            1
+        );
+        assert_eq!(
+            r.metrics.get(
+                "safetynet_bridge_dc09_duh_total",
+                &[("reason", "unknown-account")]
+            ),
+            1
+        );
         r.outbox.shutdown().await;
     }
 
@@ -564,7 +650,15 @@ mod tests {
         let f = cid(9, "1234", Qualifier::New, 100, 5, now, false);
         assert_eq!(token_of(&r.rx.handle(&f, "tcp").await), Token::Ack);
         // Same frame restamped a second later (as after a lost ACK).
-        let f2 = cid(9, "1234", Qualifier::New, 100, 5, now + chrono::TimeDelta::seconds(1), false);
+        let f2 = cid(
+            9,
+            "1234",
+            Qualifier::New,
+            100,
+            5,
+            now + chrono::TimeDelta::seconds(1),
+            false,
+        );
         assert_eq!(token_of(&r.rx.handle(&f2, "tcp").await), Token::Ack);
         // A new sequence is a new event.
         let f3 = cid(10, "1234", Qualifier::New, 100, 5, now, false);
@@ -584,7 +678,12 @@ mod tests {
         let null = Message::new(Token::Null, 5, "0", "5678", Payload::Empty)
             .with_timestamp(now)
             .with_encryption(true);
-        let f = encode(&null, Some(&Key::from_hex(K128).unwrap()), &mut FixedPad(b'p')).unwrap();
+        let f = encode(
+            &null,
+            Some(&Key::from_hex(K128).unwrap()),
+            &mut FixedPad(b'p'),
+        )
+        .unwrap();
         assert_eq!(token_of(&r.rx.handle(&f, "tcp").await), Token::Ack);
         let rows = r.sink.recv().await.unwrap();
         let kinds: Vec<&str> = rows.iter().map(|p| p.kind.as_str()).collect();
@@ -603,14 +702,20 @@ mod tests {
         let m = |seq, zone, ts: DateTime<Utc>, enc| {
             let f = cid(seq, "5678", Qualifier::New, 110, zone, ts, enc);
             if enc {
-                let keys = std::collections::HashMap::from([("5678".to_string(), Key::from_hex(K128).unwrap())]);
+                let keys = std::collections::HashMap::from([(
+                    "5678".to_string(),
+                    Key::from_hex(K128).unwrap(),
+                )]);
                 decode_unchecked(&f, &keys).unwrap()
             } else {
                 decode_unchecked(&f, &NoKeys).unwrap()
             }
         };
         let a = dedupe_base(&m(1, 1, now, true));
-        assert_eq!(a, dedupe_base(&m(1, 1, now + chrono::TimeDelta::seconds(5), true)));
+        assert_eq!(
+            a,
+            dedupe_base(&m(1, 1, now + chrono::TimeDelta::seconds(5), true))
+        );
         assert_eq!(a, dedupe_base(&m(1, 1, now, false)));
         assert_ne!(a, dedupe_base(&m(2, 1, now, true)));
         assert_ne!(a, dedupe_base(&m(1, 2, now, true)));

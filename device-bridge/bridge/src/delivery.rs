@@ -74,7 +74,8 @@ impl HttpClient {
 
     /// GETs `url` with `headers`.
     pub async fn get(&self, url: &str, headers: &[(&str, &str)]) -> Result<HttpAnswer, String> {
-        self.request(hyper::Method::GET, url, headers, Bytes::new()).await
+        self.request(hyper::Method::GET, url, headers, Bytes::new())
+            .await
     }
 
     async fn request(
@@ -243,8 +244,10 @@ impl Delivery {
                 event_id = %p.event_id, device_id = %p.device_id, kind = %p.kind,
                 "undeliverable: device no longer in the bridge's device table (no secret to sign with); kept as dead in the outbox"
             );
-            self.outbox.dead(p.seq, 0, "device not in the device table".into());
-            self.metrics.inc("safetynet_bridge_events_dead_total", &[("kind", &p.kind)]);
+            self.outbox
+                .dead(p.seq, 0, "device not in the device table".into());
+            self.metrics
+                .inc("safetynet_bridge_events_dead_total", &[("kind", &p.kind)]);
             return;
         };
         let body = Bytes::from(p.body());
@@ -270,8 +273,12 @@ impl Delivery {
             match outcome {
                 Outcome::Delivered(status) => {
                     self.outbox.delivered(p.seq, status);
-                    self.metrics.inc("safetynet_bridge_events_out_total", &[("kind", &p.kind)]);
-                    self.metrics.inc("safetynet_bridge_delivery_attempts_total", &[("result", "ok")]);
+                    self.metrics
+                        .inc("safetynet_bridge_events_out_total", &[("kind", &p.kind)]);
+                    self.metrics.inc(
+                        "safetynet_bridge_delivery_attempts_total",
+                        &[("result", "ok")],
+                    );
                     let secs = (now_ms() - p.received_at_ms).max(0) as f64 / 1000.0;
                     self.metrics.observe_latency(secs);
                     self.suite_answered();
@@ -288,30 +295,44 @@ impl Delivery {
                         "the suite refused an event for good; kept as dead in the outbox"
                     );
                     self.outbox.dead(p.seq, status, reason);
-                    self.metrics.inc("safetynet_bridge_events_dead_total", &[("kind", &p.kind)]);
-                    self.metrics.inc("safetynet_bridge_delivery_attempts_total", &[("result", "dead")]);
+                    self.metrics
+                        .inc("safetynet_bridge_events_dead_total", &[("kind", &p.kind)]);
+                    self.metrics.inc(
+                        "safetynet_bridge_delivery_attempts_total",
+                        &[("result", "dead")],
+                    );
                     self.suite_answered();
                     return;
                 }
                 Outcome::Retry(status) => {
                     attempt += 1;
-                    self.metrics.inc("safetynet_bridge_delivery_attempts_total", &[("result", "retry")]);
+                    self.metrics.inc(
+                        "safetynet_bridge_delivery_attempts_total",
+                        &[("result", "retry")],
+                    );
                     match status {
                         Some(401) | Some(404) => {
                             self.suite_answered();
-                            if attempt == 1 || attempt % 20 == 0 {
+                            if attempt == 1 || attempt.is_multiple_of(20) {
                                 let why = if status == Some(401) {
                                     "signature refused: check this device's secret in the bridge config and the clocks (±300 s)"
                                 } else {
                                     "device unknown to the suite: register it or fix device_id in the bridge config"
                                 };
-                                let code = answer.as_ref().map(|a| error_code(&a.body)).unwrap_or_default();
+                                let code = answer
+                                    .as_ref()
+                                    .map(|a| error_code(&a.body))
+                                    .unwrap_or_default();
                                 tracing::warn!(event_id = %p.event_id, device_id = %p.device_id, status = status.unwrap_or(0), code = %code, attempts = attempt, "{why}; will retry");
                             }
                         }
                         _ => self.suite_failed(&answer, attempt),
                     }
-                    let delay = backoff(self.settings.initial_backoff, self.settings.max_backoff, attempt);
+                    let delay = backoff(
+                        self.settings.initial_backoff,
+                        self.settings.max_backoff,
+                        attempt,
+                    );
                     let mut woken = self.recovered.subscribe();
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}
@@ -393,7 +414,10 @@ mod tests {
     use super::*;
 
     fn ans(status: u16) -> Result<HttpAnswer, String> {
-        Ok(HttpAnswer { status, body: Bytes::new() })
+        Ok(HttpAnswer {
+            status,
+            body: Bytes::new(),
+        })
     }
 
     #[test]
@@ -415,7 +439,10 @@ mod tests {
         for attempt in 1..40 {
             let d = backoff(i, m, attempt);
             let full = (i * 2u32.pow((attempt - 1).min(20))).min(m);
-            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d:?} vs {full:?}");
+            assert!(
+                d >= full / 2 && d <= full,
+                "attempt {attempt}: {d:?} vs {full:?}"
+            );
         }
         let spread: std::collections::HashSet<_> = (0..50).map(|_| backoff(i, m, 5)).collect();
         assert!(spread.len() > 10, "jitter varies");
@@ -423,7 +450,10 @@ mod tests {
 
     #[test]
     fn error_codes_only() {
-        assert_eq!(error_code(br#"{"error":{"code":"invalid","message":"name: x"}}"#), "invalid");
+        assert_eq!(
+            error_code(br#"{"error":{"code":"invalid","message":"name: x"}}"#),
+            "invalid"
+        );
         assert_eq!(error_code(b"oops"), "");
     }
 }

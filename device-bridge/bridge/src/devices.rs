@@ -45,8 +45,7 @@ pub struct Directory {
 fn topic_safe(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 128
-        && s
-            .bytes()
+        && s.bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
@@ -76,7 +75,10 @@ impl Directory {
             };
             if let Some(k) = &e.dc09_key {
                 let Some(a) = &account else {
-                    bail!("devices[{n}] ({}): dc09_key without dc09_account", e.device_id);
+                    bail!(
+                        "devices[{n}] ({}): dc09_key without dc09_account",
+                        e.device_id
+                    );
                 };
                 let key = Key::from_hex(k).map_err(|err| {
                     anyhow::anyhow!(
@@ -87,7 +89,10 @@ impl Directory {
                 d.keys.insert(a.clone(), key);
             }
             if e.supervision_s == Some(0) {
-                bail!("devices[{n}] ({}): supervision_s must be positive", e.device_id);
+                bail!(
+                    "devices[{n}] ({}): supervision_s must be positive",
+                    e.device_id
+                );
             }
             if e.supervision_s.is_some() && account.is_none() {
                 bail!(

@@ -26,7 +26,14 @@ pub const KINDS: &[&str] = &[
 ];
 
 /// Kinds that go to 119: still accepted when the outbox is past its disk budget.
-pub const URGENT: &[&str] = &["emergency-call", "voice-sos", "fire", "smoke", "gas", "fall"];
+pub const URGENT: &[&str] = &[
+    "emergency-call",
+    "voice-sos",
+    "fire",
+    "smoke",
+    "gas",
+    "fall",
+];
 
 pub fn is_known_kind(kind: &str) -> bool {
     KINDS.contains(&kind)
@@ -157,7 +164,16 @@ mod tests {
     #[test]
     fn kinds_match_the_codec() {
         use safetynet_dc09::EventKind::*;
-        for k in [EmergencyCall, Fire, Smoke, Gas, Inactivity, Heartbeat, LowBattery, PowerLoss] {
+        for k in [
+            EmergencyCall,
+            Fire,
+            Smoke,
+            Gas,
+            Inactivity,
+            Heartbeat,
+            LowBattery,
+            PowerLoss,
+        ] {
             assert!(is_known_kind(k.as_str()), "{k}");
         }
         assert!(is_urgent("fire") && !is_urgent("heartbeat"));

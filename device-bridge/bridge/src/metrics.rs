@@ -87,7 +87,9 @@ impl Default for Metrics {
 }
 
 fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 fn label_text(labels: &[(&str, &str)]) -> String {
@@ -125,7 +127,10 @@ impl Metrics {
     /// Sum of a counter over all its label sets.
     pub fn total(&self, name: &'static str) -> u64 {
         let c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        c.iter().filter(|((n, _), _)| *n == name).map(|(_, v)| v).sum()
+        c.iter()
+            .filter(|((n, _), _)| *n == name)
+            .map(|(_, v)| v)
+            .sum()
     }
 
     pub fn observe_latency(&self, secs: f64) {
@@ -287,21 +292,37 @@ mod tests {
     #[test]
     fn renders_prometheus_text() {
         let m = Metrics::default();
-        m.inc("safetynet_bridge_events_in_total", &[("source", "dc09"), ("kind", "fire")]);
-        m.inc("safetynet_bridge_events_in_total", &[("source", "dc09"), ("kind", "fire")]);
-        m.inc("safetynet_bridge_dc09_nak_total", &[("reason", "bad \"crc\"")]);
+        m.inc(
+            "safetynet_bridge_events_in_total",
+            &[("source", "dc09"), ("kind", "fire")],
+        );
+        m.inc(
+            "safetynet_bridge_events_in_total",
+            &[("source", "dc09"), ("kind", "fire")],
+        );
+        m.inc(
+            "safetynet_bridge_dc09_nak_total",
+            &[("reason", "bad \"crc\"")],
+        );
         m.observe_latency(0.02);
         m.observe_latency(2.0);
         m.outbox_depth.store(5, Ordering::Relaxed);
         let t = m.render();
-        assert!(t.contains("safetynet_bridge_events_in_total{source=\"dc09\",kind=\"fire\"} 2"), "{t}");
+        assert!(
+            t.contains("safetynet_bridge_events_in_total{source=\"dc09\",kind=\"fire\"} 2"),
+            "{t}"
+        );
         assert!(t.contains("safetynet_bridge_dc09_nak_total{reason=\"bad \\\"crc\\\"\"} 1"));
         assert!(t.contains("safetynet_bridge_outbox_depth 5"));
         assert!(t.contains("safetynet_bridge_delivery_latency_seconds_bucket{le=\"0.025\"} 1"));
         assert!(t.contains("safetynet_bridge_delivery_latency_seconds_bucket{le=\"+Inf\"} 2"));
         assert!(t.contains("safetynet_bridge_delivery_latency_seconds_count 2"));
         assert!(t.contains("# TYPE safetynet_bridge_delivery_latency_seconds histogram"));
-        assert!(!t.lines().any(|l| l.starts_with("safetynet_bridge_suite_up ")), "unknown suite state is not exported");
+        assert!(
+            !t.lines()
+                .any(|l| l.starts_with("safetynet_bridge_suite_up ")),
+            "unknown suite state is not exported"
+        );
         assert_eq!(m.total("safetynet_bridge_events_in_total"), 2);
     }
 

@@ -160,7 +160,11 @@ pub fn parse_status(payload: &[u8]) -> Option<bool> {
 
 /// Connects and runs the link until the task is dropped. Returns the sender for commands.
 pub fn start(settings: Settings, link: Link) -> CommandSender {
-    let mut opts = MqttOptions::new(settings.client_id.clone(), settings.host.clone(), settings.port);
+    let mut opts = MqttOptions::new(
+        settings.client_id.clone(),
+        settings.host.clone(),
+        settings.port,
+    );
     opts.set_clean_session(false)
         .set_manual_acks(true)
         .set_keep_alive(settings.keep_alive)
@@ -198,7 +202,12 @@ pub fn start(settings: Settings, link: Link) -> CommandSender {
 
     // Incoming publishes: stored in arrival order, acknowledged in arrival order.
     let (in_tx, in_rx) = mpsc::unbounded_channel::<Publish>();
-    tokio::spawn(handle_incoming(in_rx, client.clone(), link.clone(), prefix.clone()));
+    tokio::spawn(handle_incoming(
+        in_rx,
+        client.clone(),
+        link.clone(),
+        prefix.clone(),
+    ));
 
     let subs = [format!("{prefix}/+/events"), format!("{prefix}/+/status")];
     let metrics = link.metrics.clone();
@@ -221,16 +230,24 @@ pub fn start(settings: Settings, link: Link) -> CommandSender {
                     let _ = in_tx.send(p);
                 }
                 Ok(Event::Outgoing(Outgoing::Publish(pkid))) if pkid != 0 => {
-                    if !inflight.contains_key(&pkid) {
-                        if let Some(id) = awaiting.lock().unwrap_or_else(|e| e.into_inner()).pop_front() {
-                            inflight.insert(pkid, id);
+                    // A pkid already mapped is a replay after a reconnect, not a new command.
+                    if let std::collections::hash_map::Entry::Vacant(slot) = inflight.entry(pkid) {
+                        if let Some(id) = awaiting
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .pop_front()
+                        {
+                            slot.insert(id);
                         }
                     }
                 }
                 Ok(Event::Incoming(Packet::PubAck(ack))) => {
                     if let Some((id, kind)) = inflight.remove(&ack.pkid) {
                         outbox.command_published(&id);
-                        metrics.inc("safetynet_bridge_commands_published_total", &[("type", &kind)]);
+                        metrics.inc(
+                            "safetynet_bridge_commands_published_total",
+                            &[("type", &kind)],
+                        );
                         tracing::debug!(delivery_id = %id, "command acknowledged by the broker");
                     }
                 }
@@ -251,7 +268,12 @@ pub fn start(settings: Settings, link: Link) -> CommandSender {
 
 type Stored = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppendError>> + Send>>;
 
-async fn handle_incoming(mut rx: mpsc::UnboundedReceiver<Publish>, client: AsyncClient, link: Arc<Link>, prefix: String) {
+async fn handle_incoming(
+    mut rx: mpsc::UnboundedReceiver<Publish>,
+    client: AsyncClient,
+    link: Arc<Link>,
+    prefix: String,
+) {
     // Stage 1 submits to the outbox in arrival order; stage 2 awaits each commit in the same
     // order and only then acknowledges, so PUBACKs go out in order and never early.
     let (ack_tx, mut ack_rx) = mpsc::unbounded_channel::<(Publish, Stored)>();
@@ -268,7 +290,16 @@ async fn handle_incoming(mut rx: mpsc::UnboundedReceiver<Publish>, client: Async
                         // Not stored: no PUBACK, so the broker redelivers it after a reconnect.
                         link.metrics.inc(
                             "safetynet_bridge_events_refused_total",
-                            &[("source", "mqtt"), ("reason", match e { AppendError::OverBudget => "budget", AppendError::Failed(_) => "store-failed" })],
+                            &[
+                                ("source", "mqtt"),
+                                (
+                                    "reason",
+                                    match e {
+                                        AppendError::OverBudget => "budget",
+                                        AppendError::Failed(_) => "store-failed",
+                                    },
+                                ),
+                            ],
                         );
                         tracing::warn!(topic = %p.topic, error = %e, "MQTT event not stored; not acknowledged");
                     }
@@ -295,22 +326,37 @@ fn done() -> Stored {
 fn process(link: &Arc<Link>, prefix: &str, p: &Publish) -> Stored {
     let m = &link.metrics;
     let Some(topic) = parse_topic(prefix, &p.topic) else {
-        m.inc("safetynet_bridge_mqtt_messages_total", &[("topic", "other"), ("result", "ignored")]);
+        m.inc(
+            "safetynet_bridge_mqtt_messages_total",
+            &[("topic", "other"), ("result", "ignored")],
+        );
         return done();
     };
     match topic {
         Topic::Events(id) => {
             let Some(dev) = link.directory.by_mqtt(id).cloned() else {
-                m.inc("safetynet_bridge_mqtt_messages_total", &[("topic", "events"), ("result", "unknown-device")]);
-                m.inc("safetynet_bridge_events_refused_total", &[("source", "mqtt"), ("reason", "unknown-device")]);
+                m.inc(
+                    "safetynet_bridge_mqtt_messages_total",
+                    &[("topic", "events"), ("result", "unknown-device")],
+                );
+                m.inc(
+                    "safetynet_bridge_events_refused_total",
+                    &[("source", "mqtt"), ("reason", "unknown-device")],
+                );
                 tracing::warn!(mqtt_id = %id, "event from a speaker not in the device table; dropped");
                 return done();
             };
             let ev = match parse_event(&dev.id, &p.payload) {
                 Ok(ev) => ev,
                 Err(why) => {
-                    m.inc("safetynet_bridge_mqtt_messages_total", &[("topic", "events"), ("result", "bad-payload")]);
-                    m.inc("safetynet_bridge_events_refused_total", &[("source", "mqtt"), ("reason", "bad-payload")]);
+                    m.inc(
+                        "safetynet_bridge_mqtt_messages_total",
+                        &[("topic", "events"), ("result", "bad-payload")],
+                    );
+                    m.inc(
+                        "safetynet_bridge_events_refused_total",
+                        &[("source", "mqtt"), ("reason", "bad-payload")],
+                    );
                     tracing::warn!(device_id = %dev.id, reason = why, "malformed speaker event; dropped");
                     return done();
                 }
@@ -318,21 +364,35 @@ fn process(link: &Arc<Link>, prefix: &str, p: &Publish) -> Stored {
             let was_offline = link.liveness.seen(&dev.id);
             let mut evs = Vec::with_capacity(2);
             if was_offline {
-                evs.push(NewEvent::new(&dev.id, "restore", chrono::Utc::now(), json!({"source": "mqtt", "restores": "device-offline"})));
+                evs.push(NewEvent::new(
+                    &dev.id,
+                    "restore",
+                    chrono::Utc::now(),
+                    json!({"source": "mqtt", "restores": "device-offline"}),
+                ));
             }
             let kind = ev.kind.clone();
             let event_id = ev.event_id.clone();
             evs.push(ev);
-            let change = was_offline.then(|| StateChange { device_id: dev.id.clone(), offline: false });
+            let change = was_offline.then(|| StateChange {
+                device_id: dev.id.clone(),
+                offline: false,
+            });
             let fut = link.outbox.submit(evs, "mqtt", change);
             let link = link.clone();
             Box::pin(async move {
                 match fut.await {
                     Ok(acc) => {
                         let m = &link.metrics;
-                        m.inc("safetynet_bridge_mqtt_messages_total", &[("topic", "events"), ("result", "stored")]);
+                        m.inc(
+                            "safetynet_bridge_mqtt_messages_total",
+                            &[("topic", "events"), ("result", "stored")],
+                        );
                         if matches!(acc.last(), Some(outbox::Accepted::Stored(_))) {
-                            m.inc("safetynet_bridge_events_in_total", &[("source", "mqtt"), ("kind", &kind)]);
+                            m.inc(
+                                "safetynet_bridge_events_in_total",
+                                &[("source", "mqtt"), ("kind", &kind)],
+                            );
                             if events::is_urgent(&kind) {
                                 tracing::info!(event_id = %event_id, device_id = %dev.id, kind = %kind, "speaker alarm stored");
                             }
@@ -350,30 +410,62 @@ fn process(link: &Arc<Link>, prefix: &str, p: &Publish) -> Stored {
         }
         Topic::Status(id) => {
             let Some(dev) = link.directory.by_mqtt(id).cloned() else {
-                m.inc("safetynet_bridge_mqtt_messages_total", &[("topic", "status"), ("result", "unknown-device")]);
+                m.inc(
+                    "safetynet_bridge_mqtt_messages_total",
+                    &[("topic", "status"), ("result", "unknown-device")],
+                );
                 return done();
             };
             let Some(offline) = parse_status(&p.payload) else {
-                m.inc("safetynet_bridge_mqtt_messages_total", &[("topic", "status"), ("result", "bad-payload")]);
+                m.inc(
+                    "safetynet_bridge_mqtt_messages_total",
+                    &[("topic", "status"), ("result", "bad-payload")],
+                );
                 return done();
             };
             if !link.liveness.set_offline(&dev.id, offline) {
-                m.inc("safetynet_bridge_mqtt_messages_total", &[("topic", "status"), ("result", "unchanged")]);
+                m.inc(
+                    "safetynet_bridge_mqtt_messages_total",
+                    &[("topic", "status"), ("result", "unchanged")],
+                );
                 return done();
             }
             let ev = if offline {
-                NewEvent::new(&dev.id, "device-offline", chrono::Utc::now(), json!({"source": "mqtt-status"}))
+                NewEvent::new(
+                    &dev.id,
+                    "device-offline",
+                    chrono::Utc::now(),
+                    json!({"source": "mqtt-status"}),
+                )
             } else {
-                NewEvent::new(&dev.id, "restore", chrono::Utc::now(), json!({"source": "mqtt-status", "restores": "device-offline"}))
+                NewEvent::new(
+                    &dev.id,
+                    "restore",
+                    chrono::Utc::now(),
+                    json!({"source": "mqtt-status", "restores": "device-offline"}),
+                )
             };
             let kind = ev.kind.clone();
-            let fut = link.outbox.submit(vec![ev], "mqtt", Some(StateChange { device_id: dev.id.clone(), offline }));
+            let fut = link.outbox.submit(
+                vec![ev],
+                "mqtt",
+                Some(StateChange {
+                    device_id: dev.id.clone(),
+                    offline,
+                }),
+            );
             let link = link.clone();
             Box::pin(async move {
                 match fut.await {
                     Ok(_) => {
-                        link.metrics.inc("safetynet_bridge_mqtt_messages_total", &[("topic", "status"), ("result", "stored")]);
-                        link.metrics.inc("safetynet_bridge_events_in_total", &[("source", "mqtt"), ("kind", &kind)]);
+                        link.metrics.inc(
+                            "safetynet_bridge_mqtt_messages_total",
+                            &[("topic", "status"), ("result", "stored")],
+                        );
+                        link.metrics.inc(
+                            "safetynet_bridge_events_in_total",
+                            &[("source", "mqtt"), ("kind", &kind)],
+                        );
                         tracing::info!(device_id = %dev.id, offline, "speaker status changed");
                         Ok(())
                     }
@@ -393,9 +485,15 @@ mod tests {
 
     #[test]
     fn broker_addresses() {
-        assert_eq!(parse_broker("mqtt://b.local:1884").unwrap(), ("b.local".into(), 1884));
+        assert_eq!(
+            parse_broker("mqtt://b.local:1884").unwrap(),
+            ("b.local".into(), 1884)
+        );
         assert_eq!(parse_broker("10.0.0.5").unwrap(), ("10.0.0.5".into(), 1883));
-        assert_eq!(parse_broker("tcp://127.0.0.1:1").unwrap(), ("127.0.0.1".into(), 1));
+        assert_eq!(
+            parse_broker("tcp://127.0.0.1:1").unwrap(),
+            ("127.0.0.1".into(), 1)
+        );
         assert!(parse_broker("mqtts://x:8883").is_err());
         assert!(parse_broker("mqtt://x:notaport").is_err());
     }
@@ -403,8 +501,14 @@ mod tests {
     #[test]
     fn topics() {
         let p = "safetynet/v1/devices";
-        assert!(matches!(parse_topic(p, "safetynet/v1/devices/spk-1/events"), Some(Topic::Events("spk-1"))));
-        assert!(matches!(parse_topic(p, "safetynet/v1/devices/spk-1/status"), Some(Topic::Status("spk-1"))));
+        assert!(matches!(
+            parse_topic(p, "safetynet/v1/devices/spk-1/events"),
+            Some(Topic::Events("spk-1"))
+        ));
+        assert!(matches!(
+            parse_topic(p, "safetynet/v1/devices/spk-1/status"),
+            Some(Topic::Status("spk-1"))
+        ));
         assert!(parse_topic(p, "safetynet/v1/devices/spk-1/commands").is_none());
         assert!(parse_topic(p, "other/spk-1/events").is_none());
     }
@@ -417,13 +521,26 @@ mod tests {
         assert_eq!(e.data["utterance_id"], "u1");
         assert_eq!(e.data["source"], "mqtt");
         assert_eq!(e.event_id, event_id_for("dev_s", "a1"));
-        assert_ne!(e.event_id, event_id_for("dev_t", "a1"), "ids are per speaker");
+        assert_ne!(
+            e.event_id,
+            event_id_for("dev_t", "a1"),
+            "ids are per speaker"
+        );
         let anon = parse_event("dev_s", br#"{"kind":"check-in"}"#).unwrap();
         assert!(anon.event_id.starts_with("br-"));
         assert_eq!(parse_event("d", b"{}"), Err("no kind"));
-        assert_eq!(parse_event("d", br#"{"kind":"dance"}"#), Err("unknown kind"));
-        assert_eq!(parse_event("d", br#"{"kind":"fall","data":[1]}"#), Err("data is not an object"));
-        assert_eq!(parse_event("d", br#"{"kind":"fall","occurred_at":"yesterday"}"#), Err("occurred_at is not RFC 3339"));
+        assert_eq!(
+            parse_event("d", br#"{"kind":"dance"}"#),
+            Err("unknown kind")
+        );
+        assert_eq!(
+            parse_event("d", br#"{"kind":"fall","data":[1]}"#),
+            Err("data is not an object")
+        );
+        assert_eq!(
+            parse_event("d", br#"{"kind":"fall","occurred_at":"yesterday"}"#),
+            Err("occurred_at is not RFC 3339")
+        );
         assert_eq!(parse_event("d", b"\xff"), Err("not JSON"));
     }
 

@@ -220,7 +220,10 @@ impl Outbox {
         Ok((Outbox { tx, metrics }, recovered))
     }
 
-    fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Cmd) -> oneshot::Receiver<Result<T, AppendError>> {
+    fn call<T>(
+        &self,
+        make: impl FnOnce(Reply<T>) -> Cmd,
+    ) -> oneshot::Receiver<Result<T, AppendError>> {
         let (reply, rx) = oneshot::channel();
         if let Err(mpsc::SendError(cmd)) = self.tx.send(make(reply)) {
             // Writer gone: answer the caller directly.
@@ -256,7 +259,8 @@ impl Outbox {
         events: Vec<NewEvent>,
         source: &'static str,
         state: Option<StateChange>,
-    ) -> impl std::future::Future<Output = Result<Vec<Accepted>, AppendError>> + Send + 'static {
+    ) -> impl std::future::Future<Output = Result<Vec<Accepted>, AppendError>> + Send + 'static
+    {
         let rx = self.call(|reply| Cmd::Append {
             events,
             source,
@@ -321,8 +325,8 @@ fn open_connection(path: &Path) -> Result<Connection> {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("creating the outbox directory {}", dir.display()))?;
     }
-    let conn = Connection::open(path)
-        .with_context(|| format!("opening the outbox {}", path.display()))?;
+    let conn =
+        Connection::open(path).with_context(|| format!("opening the outbox {}", path.display()))?;
     conn.busy_timeout(Duration::from_millis(200))?;
     let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
     if !mode.eq_ignore_ascii_case("wal") {
@@ -403,7 +407,11 @@ struct Writer {
 
 /// What to answer once the batch is committed.
 enum Answer {
-    Append(Reply<Vec<Accepted>>, Result<Vec<Accepted>, AppendError>, Vec<Pending>),
+    Append(
+        Reply<Vec<Accepted>>,
+        Result<Vec<Accepted>, AppendError>,
+        Vec<Pending>,
+    ),
     Commands(Reply<Vec<bool>>, Result<Vec<bool>, AppendError>),
     Shutdown(oneshot::Sender<()>),
 }
@@ -455,7 +463,11 @@ impl Writer {
                         reply,
                     } => {
                         if over && !events.iter().any(|e| events::is_urgent(&e.kind)) {
-                            answers.push(Answer::Append(reply, Err(AppendError::OverBudget), vec![]));
+                            answers.push(Answer::Append(
+                                reply,
+                                Err(AppendError::OverBudget),
+                                vec![],
+                            ));
                             continue;
                         }
                         let (acc, rows) = append_in(&tx, &events, source, now, dedupe_since)?;
@@ -628,7 +640,9 @@ impl Writer {
         self.measured_at = Some(Instant::now());
         let pages = (|| -> rusqlite::Result<u64> {
             let count: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
-            let free: i64 = self.conn.query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
+            let free: i64 = self
+                .conn
+                .query_row("PRAGMA freelist_count", [], |r| r.get(0))?;
             let size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
             Ok(((count - free).max(0) * size) as u64)
         })()
@@ -749,22 +763,32 @@ mod tests {
                 .await
                 .unwrap();
             assert!(matches!(a[0], Accepted::Stored(_)));
-            let b = ob.append(vec![ev("d2", "door")], "test", None).await.unwrap();
+            let b = ob
+                .append(vec![ev("d2", "door")], "test", None)
+                .await
+                .unwrap();
             let rows: Vec<Pending> = rx.recv().await.unwrap();
             assert_eq!(rows.len(), 2);
             let _ = rx.recv().await.unwrap();
-            let Accepted::Stored(first) = a[0] else { panic!() };
+            let Accepted::Stored(first) = a[0] else {
+                panic!()
+            };
             ob.delivered(first, 200);
             ob.shutdown().await;
             drop(ob);
-            let Accepted::Stored(door) = b[0] else { panic!() };
+            let Accepted::Stored(door) = b[0] else {
+                panic!()
+            };
 
             // "Restart": the two undelivered come back, in order.
             let (sink, mut rx) = tmpsc::unbounded_channel();
             let (ob, rec) = Outbox::open(settings(&path, 1 << 30), m.clone(), sink).unwrap();
             assert_eq!(rec.pending, 2);
             let rows = rx.recv().await.unwrap();
-            assert_eq!(rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), ["heartbeat", "door"]);
+            assert_eq!(
+                rows.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(),
+                ["heartbeat", "door"]
+            );
             assert!(rows[0].seq < rows[1].seq && rows[1].seq == door);
             assert_eq!(m.outbox_depth.load(Ordering::Relaxed), 2);
             ob.shutdown().await;
@@ -778,14 +802,26 @@ mod tests {
             let (sink, _rx) = tmpsc::unbounded_channel();
             let (ob, _) = Outbox::open(settings(&path, 1 << 30), Metrics::new(), sink).unwrap();
             let e = ev("d1", "fire").with_dedupe_key("k1".into());
-            assert!(matches!(ob.append(vec![e.clone()], "t", None).await.unwrap()[0], Accepted::Stored(_)));
+            assert!(matches!(
+                ob.append(vec![e.clone()], "t", None).await.unwrap()[0],
+                Accepted::Stored(_)
+            ));
             // Same id.
-            assert_eq!(ob.append(vec![e.clone()], "t", None).await.unwrap(), vec![Accepted::Duplicate]);
+            assert_eq!(
+                ob.append(vec![e.clone()], "t", None).await.unwrap(),
+                vec![Accepted::Duplicate]
+            );
             // New id, same key (a retransmitted frame).
             let again = ev("d1", "fire").with_dedupe_key("k1".into());
-            assert_eq!(ob.append(vec![again], "t", None).await.unwrap(), vec![Accepted::Duplicate]);
+            assert_eq!(
+                ob.append(vec![again], "t", None).await.unwrap(),
+                vec![Accepted::Duplicate]
+            );
             let other = ev("d1", "fire").with_dedupe_key("k2".into());
-            assert!(matches!(ob.append(vec![other], "t", None).await.unwrap()[0], Accepted::Stored(_)));
+            assert!(matches!(
+                ob.append(vec![other], "t", None).await.unwrap()[0],
+                Accepted::Stored(_)
+            ));
             ob.shutdown().await;
         });
     }
@@ -804,7 +840,10 @@ mod tests {
                 ob.append(vec![ev("d1", "heartbeat")], "t", None).await,
                 Err(AppendError::OverBudget)
             );
-            assert!(ob.append(vec![ev("d1", "emergency-call")], "t", None).await.is_ok());
+            assert!(ob
+                .append(vec![ev("d1", "emergency-call")], "t", None)
+                .await
+                .is_ok());
             assert!(ob
                 .append(vec![ev("d1", "heartbeat"), ev("d1", "smoke")], "t", None)
                 .await
@@ -822,7 +861,10 @@ mod tests {
             ob.append(
                 vec![ev("d1", "device-offline")],
                 "t",
-                Some(StateChange { device_id: "d1".into(), offline: true }),
+                Some(StateChange {
+                    device_id: "d1".into(),
+                    offline: true,
+                }),
             )
             .await
             .unwrap();
@@ -833,7 +875,10 @@ mod tests {
                 kind: "reminder".into(),
                 payload: "{}".into(),
             };
-            assert_eq!(ob.add_commands(vec![cmd("r1"), cmd("r2")]).await.unwrap(), vec![true, true]);
+            assert_eq!(
+                ob.add_commands(vec![cmd("r1"), cmd("r2")]).await.unwrap(),
+                vec![true, true]
+            );
             assert_eq!(ob.add_commands(vec![cmd("r1")]).await.unwrap(), vec![false]);
             ob.command_published("r1");
             ob.shutdown().await;
@@ -851,7 +896,8 @@ mod tests {
         let path = temp("lock");
         rt().block_on(async {
             let (sink, _rx) = tmpsc::unbounded_channel();
-            let (ob, _) = Outbox::open(settings(&path, 1 << 30), Metrics::new(), sink.clone()).unwrap();
+            let (ob, _) =
+                Outbox::open(settings(&path, 1 << 30), Metrics::new(), sink.clone()).unwrap();
             let second = Outbox::open(settings(&path, 1 << 30), Metrics::new(), sink);
             assert!(second.is_err());
             ob.shutdown().await;

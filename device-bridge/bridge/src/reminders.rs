@@ -44,13 +44,15 @@ pub const TYPES: &[&str] = &["reminder", "announcement", "check-in"];
 fn topic_safe(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 128
-        && s
-            .bytes()
+        && s.bytes()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 /// Reads a feed answer into commands; malformed items are skipped with their reason.
-pub fn parse_feed(body: &[u8], directory: &Directory) -> Result<(Vec<Command>, Vec<&'static str>), &'static str> {
+pub fn parse_feed(
+    body: &[u8],
+    directory: &Directory,
+) -> Result<(Vec<Command>, Vec<&'static str>), &'static str> {
     let v: Value = serde_json::from_slice(body).map_err(|_| "feed answer is not JSON")?;
     let items = match &v {
         Value::Array(a) => a,
@@ -135,7 +137,8 @@ impl Poller {
             match self.client.get(&url, &headers).await {
                 Ok(a) if a.status == 200 => match parse_feed(&a.body, &self.directory) {
                     Ok((items, skipped)) => {
-                        self.metrics.inc("safetynet_bridge_reminder_polls_total", &[("result", "ok")]);
+                        self.metrics
+                            .inc("safetynet_bridge_reminder_polls_total", &[("result", "ok")]);
                         for why in skipped {
                             tracing::warn!(reason = why, "reminder feed item skipped");
                         }
@@ -143,12 +146,18 @@ impl Poller {
                         self.publish(items).await;
                     }
                     Err(why) => {
-                        self.metrics.inc("safetynet_bridge_reminder_polls_total", &[("result", "bad-answer")]);
+                        self.metrics.inc(
+                            "safetynet_bridge_reminder_polls_total",
+                            &[("result", "bad-answer")],
+                        );
                         tracing::warn!(reason = why, "reminder feed answer not understood");
                     }
                 },
                 other => {
-                    self.metrics.inc("safetynet_bridge_reminder_polls_total", &[("result", "failed")]);
+                    self.metrics.inc(
+                        "safetynet_bridge_reminder_polls_total",
+                        &[("result", "failed")],
+                    );
                     if last_warn.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
                         last_warn = Some(Instant::now());
                         let what = match other {
@@ -225,7 +234,11 @@ mod tests {
         assert_eq!(cmds[2].kind, "announcement");
         assert_eq!(skipped.len(), 3);
         // {"items": [...]} works too.
-        let (cmds, _) = parse_feed(br#"{"items":[{"delivery_id":"x","device_id":"dev_s","type":"announcement"}]}"#, &dir).unwrap();
+        let (cmds, _) = parse_feed(
+            br#"{"items":[{"delivery_id":"x","device_id":"dev_s","type":"announcement"}]}"#,
+            &dir,
+        )
+        .unwrap();
         assert_eq!(cmds.len(), 1);
         assert!(parse_feed(b"{}", &dir).is_err());
         assert!(parse_feed(b"nope", &dir).is_err());

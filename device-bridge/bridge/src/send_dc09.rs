@@ -72,7 +72,9 @@ pub struct SendDc09Args {
 }
 
 fn printable(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).replace('\n', "<LF>").replace('\r', "<CR>")
+    String::from_utf8_lossy(b)
+        .replace('\n', "<LF>")
+        .replace('\r', "<CR>")
 }
 
 pub fn run(a: SendDc09Args) -> Result<()> {
@@ -84,10 +86,16 @@ pub fn run(a: SendDc09Args) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("--key: {e}"))?;
     let (token, payload) = match a.kind {
         Kind::AdmCid => {
-            let q = if a.restore { Qualifier::Restore } else { Qualifier::New };
+            let q = if a.restore {
+                Qualifier::Restore
+            } else {
+                Qualifier::New
+            };
             (
                 Token::AdmCid,
-                Payload::ContactId(ContactId::new(q, a.code, a.group, a.zone).with_account(a.account.clone())),
+                Payload::ContactId(
+                    ContactId::new(q, a.code, a.group, a.zone).with_account(a.account.clone()),
+                ),
             )
         }
         Kind::SiaDcs => (
@@ -103,15 +111,20 @@ pub fn run(a: SendDc09Args) -> Result<()> {
         .with_encryption(key.is_some());
     let mut seed = [0u8; 8];
     let _ = getrandom::fill(&mut seed);
-    let frame = encode(&msg, key.as_ref(), &mut SeededPad::new(u64::from_le_bytes(seed)))
-        .context("encoding the frame")?;
+    let frame = encode(
+        &msg,
+        key.as_ref(),
+        &mut SeededPad::new(u64::from_le_bytes(seed)),
+    )
+    .context("encoding the frame")?;
     println!("sent  {}", printable(&frame));
 
     let timeout = Duration::from_millis(a.timeout_ms);
     let reply = if a.udp {
         let sock = UdpSocket::bind("0.0.0.0:0")?;
         sock.set_read_timeout(Some(timeout))?;
-        sock.send_to(&frame, &a.to).with_context(|| format!("sending to {}", a.to))?;
+        sock.send_to(&frame, &a.to)
+            .with_context(|| format!("sending to {}", a.to))?;
         let mut buf = [0u8; 4200];
         let n = sock.recv(&mut buf).context("no UDP reply")?;
         buf[..n].to_vec()
@@ -154,13 +167,21 @@ pub fn run(a: SendDc09Args) -> Result<()> {
                 m.header.token.as_str(),
                 m.header.seq,
                 m.header.account,
-                if m.header.encrypted { " (encrypted)" } else { "" }
+                if m.header.encrypted {
+                    " (encrypted)"
+                } else {
+                    ""
+                }
             );
             if m.header.token != Token::Ack {
                 bail!("the receiver answered {}", m.header.token.as_str());
             }
             if m.header.seq != a.seq {
-                bail!("the ACK echoes sequence {} instead of {}", m.header.seq, a.seq);
+                bail!(
+                    "the ACK echoes sequence {} instead of {}",
+                    m.header.seq,
+                    a.seq
+                );
             }
             Ok(())
         }
