@@ -14,7 +14,7 @@ WASM_ONLY := --exclude fixture-hello --exclude fixture-greeter --exclude fixture
 	--exclude fn-registry --exclude fn-device-events --exclude fn-incidents --exclude fn-openapi \
 	--exclude fn-officers --exclude fn-reminders
 
-.PHONY: target build up test bench fmt clippy clean
+.PHONY: target build up test test-deps bench fmt clippy clean
 
 # A target named in rust-toolchain.toml is not installed by itself on a fresh machine.
 target:
@@ -27,8 +27,12 @@ build: target
 up: build
 	LISTEN=$(LISTEN) ./scripts/up.sh
 
-test: build
+test: build test-deps
 	$(CARGO) test --release --workspace $(WASM_ONLY)
+
+# Python venv (schemathesis, python-dateutil, pysiaalarm, paho-mqtt) and mosquitto.
+test-deps:
+	./scripts/test-deps.sh
 
 bench: build
 	$(CARGO) run --release -p safetynet-bench

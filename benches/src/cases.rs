@@ -55,7 +55,11 @@ pub fn all() -> Vec<Case> {
             "reminders due feed, 10k residents × 4 schedules (Wasm)",
             crate::reminders::run,
         ),
-        Case::standalone("dc09-decode", "DC-09 decode + AES-128 + CRC, one core", crate::dc09::decode_rate),
+        Case::standalone(
+            "dc09-decode",
+            "DC-09 decode + AES-128 + CRC, one core",
+            crate::dc09::decode_rate,
+        ),
         Case::standalone(
             "dc09-e2e",
             "DC-09 emergency → 119 dispatch (bridge + suite, 500 heartbeats/s)",

@@ -34,20 +34,34 @@ struct Sink {
 
 impl Sink {
     fn start() -> Result<Sink> {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").map_err(|e| anyhow::anyhow!("{e}"))?);
-        let origin = format!("http://{}", server.server_addr().to_ip().context("ip listener")?);
+        let server =
+            Arc::new(tiny_http::Server::http("127.0.0.1:0").map_err(|e| anyhow::anyhow!("{e}"))?);
+        let origin = format!(
+            "http://{}",
+            server.server_addr().to_ip().context("ip listener")?
+        );
         let keys = Arc::new(Mutex::new(Vec::new()));
         let (s, k) = (server.clone(), keys.clone());
         std::thread::spawn(move || {
             for mut req in s.incoming_requests() {
                 let mut sink = Vec::new();
                 let _ = req.as_reader().read_to_end(&mut sink);
-                let key = req.headers().iter().find(|h| h.field.equiv("idempotency-key")).map(|h| h.value.to_string());
-                k.lock().unwrap().push(format!("{} {}", req.url(), key.unwrap_or_default()));
+                let key = req
+                    .headers()
+                    .iter()
+                    .find(|h| h.field.equiv("idempotency-key"))
+                    .map(|h| h.value.to_string());
+                k.lock()
+                    .unwrap()
+                    .push(format!("{} {}", req.url(), key.unwrap_or_default()));
                 let _ = req.respond(tiny_http::Response::from_string("{}"));
             }
         });
-        Ok(Sink { origin, keys, server })
+        Ok(Sink {
+            origin,
+            keys,
+            server,
+        })
     }
 }
 
@@ -67,9 +81,19 @@ fn api(method: &str, path: &str, body: &Value) -> Req {
         .expect("valid request")
 }
 
-fn call(cx: &Cx, addr: std::net::SocketAddr, method: &str, path: &str, body: &Value) -> Result<Value> {
+fn call(
+    cx: &Cx,
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    body: &Value,
+) -> Result<Value> {
     let (status, bytes) = cx.fetch(addr, api(method, path, body))?;
-    ensure!(status.is_success(), "{method} {path}: {status} {}", String::from_utf8_lossy(&bytes));
+    ensure!(
+        status.is_success(),
+        "{method} {path}: {status} {}",
+        String::from_utf8_lossy(&bytes)
+    );
     Ok(serde_json::from_slice(&bytes)?)
 }
 
@@ -95,19 +119,36 @@ pub fn run(cx: &Cx) -> Result<Row> {
     let mut pendants = Vec::new();
     let mut sensors = Vec::new();
     for i in 0..RESIDENTS {
-        let r = call(cx, addr, "POST", "/api/v1/residents", &json!({
-            "name": format!("resident {i}"), "address": "울산광역시 중구", "dong": format!("dong-{}", i % 20),
-            "eligibility": "elderly-alone", "contacts": [{"name": "c", "phone": "010-1234-5678", "relation": "child"}],
-        }))?;
+        let r = call(
+            cx,
+            addr,
+            "POST",
+            "/api/v1/residents",
+            &json!({
+                "name": format!("resident {i}"), "address": "울산광역시 중구", "dong": format!("dong-{}", i % 20),
+                "eligibility": "elderly-alone", "contacts": [{"name": "c", "phone": "010-1234-5678", "relation": "child"}],
+            }),
+        )?;
         let id = r["id"].as_str().context("resident id")?.to_string();
         for (kind, list) in [("pendant", &mut pendants), ("activity", &mut sensors)] {
-            let d = call(cx, addr, "POST", &format!("/api/v1/residents/{id}/devices"), &json!({"kind": kind, "protocol": "http"}))?;
-            list.push((d["id"].as_str().unwrap().to_string(), d["secret"].as_str().unwrap().to_string()));
+            let d = call(
+                cx,
+                addr,
+                "POST",
+                &format!("/api/v1/residents/{id}/devices"),
+                &json!({"kind": kind, "protocol": "http"}),
+            )?;
+            list.push((
+                d["id"].as_str().unwrap().to_string(),
+                d["secret"].as_str().unwrap().to_string(),
+            ));
         }
     }
 
     // Sign every event up front, so the load loop only sends.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
     let ts = now.to_string();
     let occurred = safetynet_fn_shared::time::to_rfc3339(now * 1000);
     let mut prepared = Vec::with_capacity(EVENTS as usize);
@@ -117,7 +158,10 @@ pub fn run(cx: &Cx) -> Result<Row> {
             emergencies += 1;
             (&pendants[(i / 20) as usize % RESIDENTS], "emergency-call")
         } else {
-            (&sensors[i as usize % RESIDENTS], if i % 2 == 0 { "heartbeat" } else { "activity" })
+            (
+                &sensors[i as usize % RESIDENTS],
+                if i % 2 == 0 { "heartbeat" } else { "activity" },
+            )
         };
         let body = json!({"event_id": format!("bench-{i}"), "device_id": device.0, "kind": kind, "occurred_at": occurred, "data": {}}).to_string();
         let sig = safetynet_fn_shared::signature::sign(device.1.as_bytes(), &ts, body.as_bytes());
@@ -144,7 +188,10 @@ pub fn run(cx: &Cx) -> Result<Row> {
     )?;
     let incidents: i64 = db.query_row("SELECT COUNT(*) FROM incidents", [], |r| r.get(0))?;
     let received = sink.keys.lock().unwrap().clone();
-    let dispatch_keys: HashSet<&String> = received.iter().filter(|k| k.starts_with("/dispatch")).collect();
+    let dispatch_keys: HashSet<&String> = received
+        .iter()
+        .filter(|k| k.starts_with("/dispatch"))
+        .collect();
     let once = stored == EVENTS as i64 && distinct == stored && report.status_200 == EVENTS;
     let row = Row::throughput(&report, "events/s")
         .at_least(TARGET_EVENTS_PER_SEC, format!("≥ {} events/s", crate::table::thousands(TARGET_EVENTS_PER_SEC)))

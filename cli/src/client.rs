@@ -15,13 +15,24 @@ impl Api {
         Api {
             base: base.trim_end_matches('/').to_string(),
             token: token.to_string(),
-            agent: ureq::AgentBuilder::new().timeout(Duration::from_secs(30)).build(),
+            agent: ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(30))
+                .build(),
         }
     }
 
     /// Sends a request and returns (status, JSON body); transport errors are errors.
-    pub fn call(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Result<(u16, Value)> {
-        let mut req = self.agent.request(method, &format!("{}{path}", self.base)).set("content-type", "application/json");
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Result<(u16, Value)> {
+        let mut req = self
+            .agent
+            .request(method, &format!("{}{path}", self.base))
+            .set("content-type", "application/json");
         if !self.token.is_empty() {
             req = req.set("authorization", &format!("Bearer {}", self.token));
         }
@@ -39,7 +50,10 @@ impl Api {
         };
         let status = resp.status();
         let text = resp.into_string()?;
-        Ok((status, serde_json::from_str(&text).unwrap_or(Value::String(text))))
+        Ok((
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        ))
     }
 
     /// Like [`Api::call`] with a JSON body, failing unless the status is 2xx.

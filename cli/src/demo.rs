@@ -25,18 +25,53 @@ pub fn run(api: &Api, a: DemoArgs) -> Result<()> {
     let mut staff = Vec::new();
     for (name, role, dong) in [
         ("119 상황실", "dispatcher", None),
-        ("중앙동 행정복지센터", "welfare-centre", Some("jungang-dong")),
+        (
+            "중앙동 행정복지센터",
+            "welfare-centre",
+            Some("jungang-dong"),
+        ),
         ("태화동 행정복지센터", "welfare-centre", Some("taehwa-dong")),
         ("명예사회복지공무원 지원센터", "support-centre", None),
         ("device bridge clock", "clock", None),
     ] {
-        let v = api.ok("POST", "/api/v1/staff", &json!({"name": name, "role": role, "dong": dong}))?;
+        let v = api.ok(
+            "POST",
+            "/api/v1/staff",
+            &json!({"name": name, "role": role, "dong": dong}),
+        )?;
         staff.push(json!({"role": role, "dong": dong, "token": v["token"]}));
     }
     let people = [
-        ("김순자", 1941, "jungang-dong", "elderly-alone", "울산광역시 중구 중앙길 12", "고혈압, 당뇨", 35.5694, 129.3321),
-        ("박영호", 1968, "taehwa-dong", "middle-aged-single", "울산광역시 중구 태화로 45", "", 35.5541, 129.3087),
-        ("이말순", 1937, "taehwa-dong", "disabled", "울산광역시 중구 태화동 3-7", "휠체어 사용, 심장 스텐트", 35.5560, 129.3102),
+        (
+            "김순자",
+            1941,
+            "jungang-dong",
+            "elderly-alone",
+            "울산광역시 중구 중앙길 12",
+            "고혈압, 당뇨",
+            35.5694,
+            129.3321,
+        ),
+        (
+            "박영호",
+            1968,
+            "taehwa-dong",
+            "middle-aged-single",
+            "울산광역시 중구 태화로 45",
+            "",
+            35.5541,
+            129.3087,
+        ),
+        (
+            "이말순",
+            1937,
+            "taehwa-dong",
+            "disabled",
+            "울산광역시 중구 태화동 3-7",
+            "휠체어 사용, 심장 스텐트",
+            35.5560,
+            129.3102,
+        ),
     ];
     let mut residents = Vec::new();
     for (i, (name, year, dong, elig, addr, notes, lat, lon)) in people.into_iter().enumerate() {
@@ -58,7 +93,12 @@ pub fn run(api: &Api, a: DemoArgs) -> Result<()> {
         // The DC-09 gateway (account 1001, 1002, …) and the speaker reach the suite through the
         // device bridge (`safetynet-cli bridge-config` writes its device table from this file).
         let account = format!("{:04X}", 0x1001 + i);
-        for (kind, protocol, hb) in [("pendant", "http", None), ("ai-speaker", "mqtt", Some(300)), ("smoke", "http", None), ("gateway", "dc09", None)] {
+        for (kind, protocol, hb) in [
+            ("pendant", "http", None),
+            ("ai-speaker", "mqtt", Some(300)),
+            ("smoke", "http", None),
+            ("gateway", "dc09", None),
+        ] {
             let dc09_account = (protocol == "dc09").then_some(account.as_str());
             let d = api.ok(
                 "POST",
@@ -86,12 +126,26 @@ pub fn run(api: &Api, a: DemoArgs) -> Result<()> {
 fn print_summary(base: &str, v: &Value) {
     println!("Demo city (kept in .spin/demo.json):");
     for s in v["staff"].as_array().into_iter().flatten() {
-        println!("  staff  {:<15} {:<14} token {}", s["role"].as_str().unwrap_or(""), s["dong"].as_str().unwrap_or("-"), s["token"].as_str().unwrap_or(""));
+        println!(
+            "  staff  {:<15} {:<14} token {}",
+            s["role"].as_str().unwrap_or(""),
+            s["dong"].as_str().unwrap_or("-"),
+            s["token"].as_str().unwrap_or("")
+        );
     }
     for r in v["residents"].as_array().into_iter().flatten() {
-        println!("  resident {} ({})", r["id"].as_str().unwrap_or(""), r["dong"].as_str().unwrap_or(""));
+        println!(
+            "  resident {} ({})",
+            r["id"].as_str().unwrap_or(""),
+            r["dong"].as_str().unwrap_or("")
+        );
         for d in r["devices"].as_array().into_iter().flatten() {
-            println!("    device {:<24} {:<10} secret {}", d["id"].as_str().unwrap_or(""), d["kind"].as_str().unwrap_or(""), d["secret"].as_str().unwrap_or(""));
+            println!(
+                "    device {:<24} {:<10} secret {}",
+                d["id"].as_str().unwrap_or(""),
+                d["kind"].as_str().unwrap_or(""),
+                d["secret"].as_str().unwrap_or("")
+            );
         }
     }
     if let Some(d) = v["residents"][0]["devices"][0].as_object() {

@@ -26,8 +26,12 @@ pub struct SendEventArgs {
 }
 
 pub fn run(api: &Api, a: SendEventArgs) -> Result<()> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs() as i64;
-    let event_id = a.event_id.unwrap_or_else(|| safetynet_fn_shared::ids::new_id("evt"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let event_id = a
+        .event_id
+        .unwrap_or_else(|| safetynet_fn_shared::ids::new_id("evt"));
     let data: serde_json::Value = serde_json::from_str(&a.data)?;
     let body = json!({
         "event_id": event_id,
@@ -42,7 +46,10 @@ pub fn run(api: &Api, a: SendEventArgs) -> Result<()> {
     let (status, answer) = api.call(
         "POST",
         "/api/v1/device-events",
-        &[("x-safetynet-timestamp", &ts), ("x-safetynet-signature", &sig)],
+        &[
+            ("x-safetynet-timestamp", &ts),
+            ("x-safetynet-signature", &sig),
+        ],
         Some(&body),
     )?;
     println!("{status} {answer}");

@@ -14,7 +14,12 @@ use clap::{Parser, Subcommand};
 #[command(version, about = "Safety Net operator CLI")]
 struct Cli {
     /// Base URL of the suite.
-    #[arg(long, global = true, env = "SAFETYNET_URL", default_value = "http://127.0.0.1:3000")]
+    #[arg(
+        long,
+        global = true,
+        env = "SAFETYNET_URL",
+        default_value = "http://127.0.0.1:3000"
+    )]
     url: String,
     /// Bearer token (admin for `demo`).
     #[arg(long, global = true, env = "SAFETYNET_TOKEN", default_value = "")]
@@ -57,9 +62,15 @@ fn main() {
         Command::Run(a) => scoring::run(&cli.url, &cli.token, a),
         Command::Report(a) => scoring::report(&cli.url, &cli.token, a),
         Command::Synth(a) => synth::run(a),
-        Command::Probe => api.call("GET", "/api/v1/openapi.json", &[], None).and_then(|(s, _)| {
-            if s == 200 { Ok(()) } else { Err(anyhow::anyhow!("status {s}")) }
-        }),
+        Command::Probe => api
+            .call("GET", "/api/v1/openapi.json", &[], None)
+            .and_then(|(s, _)| {
+                if s == 200 {
+                    Ok(())
+                } else {
+                    Err(anyhow::anyhow!("status {s}"))
+                }
+            }),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

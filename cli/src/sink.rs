@@ -28,7 +28,11 @@ pub fn run(a: SinkArgs) -> Result<()> {
                 let pretty = serde_json::from_str::<serde_json::Value>(&body)
                     .and_then(|v| serde_json::to_string_pretty(&v))
                     .unwrap_or(body);
-                println!("── {addr} {} {} (Idempotency-Key: {key})\n{pretty}", req.method(), req.url());
+                println!(
+                    "── {addr} {} {} (Idempotency-Key: {key})\n{pretty}",
+                    req.method(),
+                    req.url()
+                );
                 let _ = req.respond(tiny_http::Response::from_string("{\"ok\":true}"));
             }
         }));

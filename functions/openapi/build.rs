@@ -19,8 +19,12 @@ fn merge_object(into: &mut Value, from: &Value, what: &str) {
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi");
     println!("cargo:rerun-if-changed={}", root.display());
-    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(root.join("base.json")).unwrap()).unwrap();
-    let mut parts: Vec<_> = std::fs::read_dir(root.join("paths")).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("base.json")).unwrap()).unwrap();
+    let mut parts: Vec<_> = std::fs::read_dir(root.join("paths"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     parts.sort();
     for p in parts {
         println!("cargo:rerun-if-changed={}", p.display());
@@ -35,7 +39,11 @@ fn main() {
                 if !doc["components"][section].is_object() {
                     doc["components"][section] = Value::Object(Default::default());
                 }
-                merge_object(&mut doc["components"][section], &part["components"][section], section);
+                merge_object(
+                    &mut doc["components"][section],
+                    &part["components"][section],
+                    section,
+                );
             }
         }
     }

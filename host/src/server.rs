@@ -149,7 +149,9 @@ impl Server {
             // the instance.
             match tokio::time::timeout(timeout, run).await {
                 Ok(r) => r,
-                Err(_) => Err(wasmtime::Error::msg(format!("request exceeded {timeout:?}"))),
+                Err(_) => Err(wasmtime::Error::msg(format!(
+                    "request exceeded {timeout:?}"
+                ))),
             }
         });
         match rx.await {

@@ -101,7 +101,11 @@ impl Host {
     /// A stand-in that has already exited (used while swapping hosts).
     pub fn placeholder() -> Host {
         let child = Command::new("true").spawn().unwrap();
-        Host { child, base: String::new(), stderr_log: PathBuf::new() }
+        Host {
+            child,
+            base: String::new(),
+            stderr_log: PathBuf::new(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -277,4 +281,3 @@ impl Drop for FakeEndpoint {
     }
 }
 
-use std::io::Read;

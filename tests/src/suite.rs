@@ -36,10 +36,21 @@ impl Suite {
         let state_dir = temp_dir(label);
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
         let host = Self::launch(&state_dir, &dispatch, &sms, &extra);
-        Suite { host, dispatch, sms, state_dir, extra }
+        Suite {
+            host,
+            dispatch,
+            sms,
+            state_dir,
+            extra,
+        }
     }
 
-    fn launch(state_dir: &PathBuf, dispatch: &FakeEndpoint, sms: &FakeEndpoint, extra: &[String]) -> Host {
+    fn launch(
+        state_dir: &std::path::Path,
+        dispatch: &FakeEndpoint,
+        sms: &FakeEndpoint,
+        extra: &[String],
+    ) -> Host {
         let cache = root().join("target/test-cache");
         let vars = [
             format!("admin_token={ADMIN}"),
@@ -56,7 +67,8 @@ impl Suite {
         }
         args.extend(extra.iter().cloned());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        Host::start(&root().join("spin.toml"), state_dir, &args).unwrap_or_else(|e| panic!("suite did not start: {e}"))
+        Host::start(&root().join("spin.toml"), state_dir, &args)
+            .unwrap_or_else(|e| panic!("suite did not start: {e}"))
     }
 
     /// kill -9 the host and start it again on the same state.
@@ -74,7 +86,15 @@ impl Suite {
     pub fn call(&self, method: &str, path: &str, token: &str, body: Option<&Value>) -> Answer {
         let auth = format!("Bearer {token}");
         let body = body.map(|b| b.to_string());
-        request(method, &self.host.url(path), &[("authorization", &auth), ("content-type", "application/json")], body.as_deref())
+        request(
+            method,
+            &self.host.url(path),
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            body.as_deref(),
+        )
     }
 
     pub fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
@@ -83,7 +103,11 @@ impl Suite {
 
     /// Mints a staff token with `role` (and dong for welfare-centre workers).
     pub fn staff(&self, role: &str, dong: Option<&str>) -> String {
-        let a = self.admin("POST", "/api/v1/staff", Some(json!({"name": format!("{role} worker"), "role": role, "dong": dong})));
+        let a = self.admin(
+            "POST",
+            "/api/v1/staff",
+            Some(json!({"name": format!("{role} worker"), "role": role, "dong": dong})),
+        );
         assert_eq!(a.status, 201, "{}", a.body);
         a.json()["token"].as_str().unwrap().to_string()
     }
@@ -118,10 +142,17 @@ impl Suite {
                 b.insert(k.clone(), v.clone());
             }
         }
-        let a = self.admin("POST", &format!("/api/v1/residents/{resident_id}/devices"), Some(body));
+        let a = self.admin(
+            "POST",
+            &format!("/api/v1/residents/{resident_id}/devices"),
+            Some(body),
+        );
         assert_eq!(a.status, 201, "{}", a.body);
         let v = a.json();
-        Device { id: v["id"].as_str().unwrap().into(), secret: v["secret"].as_str().unwrap().into() }
+        Device {
+            id: v["id"].as_str().unwrap().into(),
+            secret: v["secret"].as_str().unwrap().into(),
+        }
     }
 
     /// Sends a correctly signed event; `ts` is the signature's unix seconds.
@@ -133,7 +164,11 @@ impl Suite {
         request(
             "POST",
             &self.host.url("/api/v1/device-events"),
-            &[("content-type", "application/json"), ("x-safetynet-timestamp", &ts), ("x-safetynet-signature", &sig)],
+            &[
+                ("content-type", "application/json"),
+                ("x-safetynet-timestamp", &ts),
+                ("x-safetynet-signature", &sig),
+            ],
             Some(&text),
         )
     }
@@ -152,7 +187,10 @@ impl Suite {
 }
 
 pub fn now_secs() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 pub fn now_rfc3339() -> String {

@@ -29,7 +29,9 @@ fn pendant_press_reaches_119_once_with_the_residents_details() {
     assert_eq!(answer["incident"], "opened");
     assert_eq!(answer["severity"], "critical");
 
-    let got = s.dispatch.wait_for(Duration::from_secs(5), |r| !r.is_empty());
+    let got = s
+        .dispatch
+        .wait_for(Duration::from_secs(5), |r| !r.is_empty());
     assert_eq!(got.len(), 1, "exactly one dispatch");
     let d = body(&got[0]);
     assert_eq!(d["type"], "emergency-dispatch");
@@ -43,8 +45,15 @@ fn pendant_press_reaches_119_once_with_the_residents_details() {
 
     // Caregivers and the dong centre are told in parallel.
     let sms = s.sms.wait_for(Duration::from_secs(5), |r| r.len() >= 3);
-    let channels: Vec<String> = sms.iter().map(|r| body(r)["channel"].as_str().unwrap().to_string()).collect();
-    assert_eq!(channels.iter().filter(|c| *c == "caregiver").count(), 2, "{channels:?}");
+    let channels: Vec<String> = sms
+        .iter()
+        .map(|r| body(r)["channel"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        channels.iter().filter(|c| *c == "caregiver").count(),
+        2,
+        "{channels:?}"
+    );
     assert!(channels.contains(&"welfare-centre".to_string()));
 
     // The same event again: the same answer, nothing new stored or sent.
@@ -53,13 +62,26 @@ fn pendant_press_reaches_119_once_with_the_residents_details() {
     assert_eq!(again.json(), answer);
     s.tick_at(&at(1));
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(s.dispatch.received().len(), 1, "a repeat must not reach 119 again");
+    assert_eq!(
+        s.dispatch.received().len(),
+        1,
+        "a repeat must not reach 119 again"
+    );
 
     // A second press while the incident is open joins it.
     let second = s.event(&pendant, "evt-press-2", "emergency-call").json();
     assert_eq!(second["incident"], "joined");
     assert_eq!(second["incident_id"], answer["incident_id"]);
-    let inc = s.admin("GET", &format!("/api/v1/incidents/{}", answer["incident_id"].as_str().unwrap()), None).json();
+    let inc = s
+        .admin(
+            "GET",
+            &format!(
+                "/api/v1/incidents/{}",
+                answer["incident_id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .json();
     assert_eq!(inc["event_count"], 2);
     assert_eq!(inc["events"].as_array().unwrap().len(), 2);
     assert_eq!(s.dispatch.received().len(), 1);
@@ -69,30 +91,61 @@ fn pendant_press_reaches_119_once_with_the_residents_details() {
 fn dispatch_is_retried_until_119_recovers_and_arrives_once() {
     let s = Suite::start("retry");
     s.dispatch.set_status(503);
-    let rid = s.resident("seongnam-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let rid = s.resident("seongnam-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let pendant = s.device(&rid, "pendant", json!({}));
-    let inc = s.event(&pendant, "evt-fire-1", "fire").json()["incident_id"].as_str().unwrap().to_string();
-    s.dispatch.wait_for(Duration::from_secs(5), |r| !r.is_empty());
+    let inc = s.event(&pendant, "evt-fire-1", "fire").json()["incident_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.dispatch
+        .wait_for(Duration::from_secs(5), |r| !r.is_empty());
 
     // Backoff 5 s, 10 s, 20 s…: ticks far enough apart retry each time.
     for secs in [10, 40, 100] {
         let t = s.tick_at(&at(secs));
         assert!(t["failed"].as_u64().unwrap() >= 1, "{t}");
     }
-    let list = s.admin("GET", "/api/v1/incidents?dispatch_failed=true", None).json();
-    assert_eq!(list["incidents"][0]["id"], inc.as_str(), "a failing dispatch is flagged in the list");
+    let list = s
+        .admin("GET", "/api/v1/incidents?dispatch_failed=true", None)
+        .json();
+    assert_eq!(
+        list["incidents"][0]["id"],
+        inc.as_str(),
+        "a failing dispatch is flagged in the list"
+    );
 
     s.dispatch.set_status(200);
     let t = s.tick_at(&at(600));
     assert!(t["delivered"].as_u64().unwrap() >= 1, "{t}");
     s.tick_at(&at(1200));
     let all = s.dispatch.received();
-    assert!(all.len() >= 5, "four failed attempts and one success, got {}", all.len());
-    let keys: BTreeSet<&str> = all.iter().filter_map(|r| r.header("idempotency-key")).collect();
-    assert_eq!(keys.len(), 1, "every attempt carries the same idempotency key");
-    let detail = s.admin("GET", &format!("/api/v1/incidents/{inc}"), None).json();
+    assert!(
+        all.len() >= 5,
+        "four failed attempts and one success, got {}",
+        all.len()
+    );
+    let keys: BTreeSet<&str> = all
+        .iter()
+        .filter_map(|r| r.header("idempotency-key"))
+        .collect();
+    assert_eq!(
+        keys.len(),
+        1,
+        "every attempt carries the same idempotency key"
+    );
+    let detail = s
+        .admin("GET", &format!("/api/v1/incidents/{inc}"), None)
+        .json();
     assert_eq!(detail["dispatch_failed"], false);
-    let n119: Vec<&Value> = detail["notifications"].as_array().unwrap().iter().filter(|n| n["channel"] == "dispatch119").collect();
+    let n119: Vec<&Value> = detail["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["channel"] == "dispatch119")
+        .collect();
     assert_eq!(n119.len(), 1);
     assert_eq!(n119[0]["state"], "delivered");
     let _ = accepted(&all);
@@ -101,9 +154,18 @@ fn dispatch_is_retried_until_119_recovers_and_arrives_once() {
 #[test]
 fn inactivity_ladder_climbs_on_schedule_until_acknowledged() {
     let s = Suite::start("ladder");
-    let res = s.resident("taehwa-dong", 2, json!({"inactivity_threshold_minutes": 60}));
+    let res = s.resident(
+        "taehwa-dong",
+        2,
+        json!({"inactivity_threshold_minutes": 60}),
+    );
     let rid = res["id"].as_str().unwrap();
-    let contacts: Vec<String> = res["contacts"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    let contacts: Vec<String> = res["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
     s.device(rid, "activity", json!({}));
 
     // Before the threshold nothing happens.
@@ -127,26 +189,62 @@ fn inactivity_ladder_climbs_on_schedule_until_acknowledged() {
 
     // The centre acknowledges: the climb stops (no 119 welfare check at +60 min).
     let worker = s.staff("welfare-centre", Some("taehwa-dong"));
-    let list = s.call("GET", "/api/v1/incidents?kind=inactivity", &worker, None).json();
+    let list = s
+        .call("GET", "/api/v1/incidents?kind=inactivity", &worker, None)
+        .json();
     let id = list["incidents"][0]["id"].as_str().unwrap().to_string();
-    let ack = s.call("POST", &format!("/api/v1/incidents/{id}/acknowledge"), &worker, Some(&json!({"note": "방문 예정"})));
+    let ack = s.call(
+        "POST",
+        &format!("/api/v1/incidents/{id}/acknowledge"),
+        &worker,
+        Some(&json!({"note": "방문 예정"})),
+    );
     assert_eq!(ack.status, 200, "{}", ack.body);
     assert_eq!(s.tick_at(&at(t0 + 3 * 3600))["escalated"], 0);
-    assert!(s.dispatch.received().is_empty(), "no 119 welfare check after acknowledgement");
+    assert!(
+        s.dispatch.received().is_empty(),
+        "no 119 welfare check after acknowledgement"
+    );
 
-    let resolved = s.call("POST", &format!("/api/v1/incidents/{id}/resolve"), &worker, Some(&json!({"outcome": "resolved-by-welfare-centre"})));
+    let resolved = s.call(
+        "POST",
+        &format!("/api/v1/incidents/{id}/resolve"),
+        &worker,
+        Some(&json!({"outcome": "resolved-by-welfare-centre"})),
+    );
     assert_eq!(resolved.json()["state"], "resolved");
-    let detail = s.call("GET", &format!("/api/v1/incidents/{id}"), &worker, None).json();
-    let actions: Vec<&str> = detail["timeline"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["triggered", "escalated", "escalated", "acknowledged", "resolved"]);
-    let stats = s.call("GET", "/api/v1/incidents/stats", &worker, None).json();
+    let detail = s
+        .call("GET", &format!("/api/v1/incidents/{id}"), &worker, None)
+        .json();
+    let actions: Vec<&str> = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "triggered",
+            "escalated",
+            "escalated",
+            "acknowledged",
+            "resolved"
+        ]
+    );
+    let stats = s
+        .call("GET", "/api/v1/incidents/stats", &worker, None)
+        .json();
     assert_eq!(stats["by_outcome"]["resolved-by-welfare-centre"], 1);
 }
 
 #[test]
 fn unsigned_stale_or_unknown_events_are_refused_and_nothing_is_stored() {
     let s = Suite::start("refused");
-    let rid = s.resident("jung-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let rid = s.resident("jung-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let dev = s.device(&rid, "pendant", json!({}));
     let ev = json!({"event_id": "e-x", "device_id": dev.id, "kind": "emergency-call", "occurred_at": now_rfc3339()});
 
@@ -158,7 +256,11 @@ fn unsigned_stale_or_unknown_events_are_refused_and_nothing_is_stored() {
     assert!(stale.body.contains("window"), "{}", stale.body);
     let mut unknown = ev.clone();
     unknown["device_id"] = json!("dev-doesnotexist");
-    assert_eq!(s.send_signed(&dev, &dev.secret, now_secs(), &unknown).status, 404);
+    assert_eq!(
+        s.send_signed(&dev, &dev.secret, now_secs(), &unknown)
+            .status,
+        404
+    );
 
     let mut bad_kind = ev.clone();
     bad_kind["kind"] = json!("earthquake");
@@ -167,48 +269,121 @@ fn unsigned_stale_or_unknown_events_are_refused_and_nothing_is_stored() {
     assert_eq!(bad.json()["error"]["field"], "kind");
     let mut bad_time = ev.clone();
     bad_time["occurred_at"] = json!("yesterday");
-    assert_eq!(s.send_signed(&dev, &dev.secret, now_secs(), &bad_time).json()["error"]["field"], "occurred_at");
+    assert_eq!(
+        s.send_signed(&dev, &dev.secret, now_secs(), &bad_time)
+            .json()["error"]["field"],
+        "occurred_at"
+    );
 
     assert!(s.dispatch.received().is_empty());
     let list = s.admin("GET", "/api/v1/incidents", None).json();
     assert!(list["incidents"].as_array().unwrap().is_empty());
-    let d = s.admin("GET", &format!("/api/v1/devices/{}", dev.id), None).json();
-    assert_eq!(d["last_seen_at"], Value::Null, "a refused event must not count as a sign of life");
+    let d = s
+        .admin("GET", &format!("/api/v1/devices/{}", dev.id), None)
+        .json();
+    assert_eq!(
+        d["last_seen_at"],
+        Value::Null,
+        "a refused event must not count as a sign of life"
+    );
 
     // The genuine event still works afterwards.
-    assert_eq!(s.send_signed(&dev, &dev.secret, now_secs(), &ev).status, 200);
+    assert_eq!(
+        s.send_signed(&dev, &dev.secret, now_secs(), &ev).status,
+        200
+    );
 }
 
 #[test]
 fn a_dong_worker_never_sees_another_dongs_people_or_incidents() {
     let s = Suite::start("scoping");
-    let a = s.resident("jung-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
-    let b = s.resident("bangeo-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let a = s.resident("jung-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = s.resident("bangeo-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let dev_b = s.device(&b, "pendant", json!({}));
-    let inc_b = s.event(&dev_b, "evt-b", "fall").json()["incident_id"].as_str().unwrap().to_string();
+    let inc_b = s.event(&dev_b, "evt-b", "fall").json()["incident_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let worker_a = s.staff("welfare-centre", Some("jung-dong"));
 
-    assert_eq!(s.call("GET", &format!("/api/v1/residents/{a}"), &worker_a, None).status, 200);
-    assert_eq!(s.call("GET", &format!("/api/v1/residents/{b}"), &worker_a, None).status, 403);
-    assert_eq!(s.call("GET", &format!("/api/v1/incidents/{inc_b}"), &worker_a, None).status, 403);
-    assert_eq!(s.call("POST", &format!("/api/v1/incidents/{inc_b}/acknowledge"), &worker_a, Some(&json!({}))).status, 403);
+    assert_eq!(
+        s.call("GET", &format!("/api/v1/residents/{a}"), &worker_a, None)
+            .status,
+        200
+    );
+    assert_eq!(
+        s.call("GET", &format!("/api/v1/residents/{b}"), &worker_a, None)
+            .status,
+        403
+    );
+    assert_eq!(
+        s.call(
+            "GET",
+            &format!("/api/v1/incidents/{inc_b}"),
+            &worker_a,
+            None
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        s.call(
+            "POST",
+            &format!("/api/v1/incidents/{inc_b}/acknowledge"),
+            &worker_a,
+            Some(&json!({}))
+        )
+        .status,
+        403
+    );
     let list = s.call("GET", "/api/v1/incidents", &worker_a, None).json();
     assert!(list["incidents"].as_array().unwrap().is_empty());
-    let people = s.call("GET", "/api/v1/residents?dong=bangeo-dong", &worker_a, None).json();
+    let people = s
+        .call("GET", "/api/v1/residents?dong=bangeo-dong", &worker_a, None)
+        .json();
     assert!(people["residents"].as_array().unwrap().is_empty());
-    let enrol = s.call("POST", "/api/v1/residents", &worker_a, Some(&json!({"name": "x", "address": "y", "dong": "bangeo-dong", "eligibility": "disabled"})));
+    let enrol = s.call(
+        "POST",
+        "/api/v1/residents",
+        &worker_a,
+        Some(
+            &json!({"name": "x", "address": "y", "dong": "bangeo-dong", "eligibility": "disabled"}),
+        ),
+    );
     assert_eq!(enrol.status, 403);
-    assert_eq!(s.call("GET", "/api/v1/incidents", "no-such-token", None).status, 401);
+    assert_eq!(
+        s.call("GET", "/api/v1/incidents", "no-such-token", None)
+            .status,
+        401
+    );
 
     let dispatcher = s.staff("dispatcher", None);
-    assert_eq!(s.call("GET", &format!("/api/v1/incidents/{inc_b}"), &dispatcher, None).status, 200);
+    assert_eq!(
+        s.call(
+            "GET",
+            &format!("/api/v1/incidents/{inc_b}"),
+            &dispatcher,
+            None
+        )
+        .status,
+        200
+    );
 }
 
 #[test]
 fn kill9_after_the_answer_keeps_the_incident_and_sends_the_dispatch_after_restart() {
     let mut s = Suite::start("crash");
     s.dispatch.set_status(503);
-    let rid = s.resident("jung-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let rid = s.resident("jung-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let dev = s.device(&rid, "smoke", json!({}));
     let ans = s.event(&dev, "evt-smoke-1", "smoke");
     assert_eq!(ans.status, 200);
@@ -230,22 +405,41 @@ fn kill9_after_the_answer_keeps_the_incident_and_sends_the_dispatch_after_restar
 #[test]
 fn enrolment_errors_name_the_field() {
     let s = Suite::start("enrol");
-    let bad = s.admin("POST", "/api/v1/residents", Some(json!({"name": "x", "address": "y", "dong": "d", "eligibility": "rich"})));
+    let bad = s.admin(
+        "POST",
+        "/api/v1/residents",
+        Some(json!({"name": "x", "address": "y", "dong": "d", "eligibility": "rich"})),
+    );
     assert_eq!(bad.status, 400);
     assert_eq!(bad.json()["error"]["field"], "eligibility");
-    let bad = s.admin("POST", "/api/v1/residents", Some(json!({"name": "x", "address": "y", "dong": "d", "eligibility": "recently-discharged"})));
+    let bad = s.admin(
+        "POST",
+        "/api/v1/residents",
+        Some(
+            json!({"name": "x", "address": "y", "dong": "d", "eligibility": "recently-discharged"}),
+        ),
+    );
     assert_eq!(bad.json()["error"]["field"], "eligibility_until");
     let bad = s.admin("POST", "/api/v1/residents", Some(json!({"name": "x", "address": "y", "dong": "d", "eligibility": "disabled", "contacts": [{"name": "a", "phone": "nope", "relation": "son"}]})));
     assert_eq!(bad.json()["error"]["field"], "contacts[0].phone");
     let list = s.admin("GET", "/api/v1/residents", None).json();
-    assert!(list["residents"].as_array().unwrap().is_empty(), "nothing stored by refused requests");
+    assert!(
+        list["residents"].as_array().unwrap().is_empty(),
+        "nothing stored by refused requests"
+    );
 }
 
 #[test]
 fn an_event_id_reused_by_another_device_is_a_conflict_not_the_first_answer() {
     let s = Suite::start("eventid");
-    let a = s.resident("jung-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
-    let b = s.resident("jung-dong", 1, json!({}))["id"].as_str().unwrap().to_string();
+    let a = s.resident("jung-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = s.resident("jung-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let dev_a = s.device(&a, "pendant", json!({}));
     let dev_b = s.device(&b, "pendant", json!({}));
     let first = s.event(&dev_a, "evt-shared", "emergency-call");
@@ -253,6 +447,12 @@ fn an_event_id_reused_by_another_device_is_a_conflict_not_the_first_answer() {
     let other = s.event(&dev_b, "evt-shared", "emergency-call");
     assert_eq!(other.status, 409, "{}", other.body);
     assert_eq!(other.json()["error"]["field"], "event_id");
-    assert!(!other.body.contains("inc-"), "must not leak the other device's incident");
-    assert_eq!(s.event(&dev_a, "evt-shared", "emergency-call").json(), first.json());
+    assert!(
+        !other.body.contains("inc-"),
+        "must not leak the other device's incident"
+    );
+    assert_eq!(
+        s.event(&dev_a, "evt-shared", "emergency-call").json(),
+        first.json()
+    );
 }

@@ -288,7 +288,11 @@ fn a_long_computation_neither_starves_others_nor_outlives_the_timeout() {
     for _ in 0..20 {
         assert_eq!(get(&host.url("/hello")).status, 200);
     }
-    assert!(t.elapsed() < Duration::from_secs(2), "hello starved: {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "hello starved: {:?}",
+        t.elapsed()
+    );
     assert_eq!(busy.join().unwrap(), 500, "stopped at the request timeout");
     assert_eq!(get(&host.url("/c/exact")).status, 200);
 }

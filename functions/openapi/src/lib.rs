@@ -17,7 +17,11 @@ fn handle(req: Request) -> Response {
             .status(405)
             .header("content-type", "application/json")
             .header("allow", "GET, HEAD")
-            .body(safetynet_fn_shared::api::ApiError::method_not_allowed().body().to_string())
+            .body(
+                safetynet_fn_shared::api::ApiError::method_not_allowed()
+                    .body()
+                    .to_string(),
+            )
             .build(),
     }
 }

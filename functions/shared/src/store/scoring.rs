@@ -130,14 +130,21 @@ pub fn replace_households(
         "INSERT INTO scoring_cycles (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING",
         &[text(cycle), text(name), int(now)],
     )?;
-    db.exec("DELETE FROM scoring_households WHERE cycle = ?", &[text(cycle)])?;
+    db.exec(
+        "DELETE FROM scoring_households WHERE cycle = ?",
+        &[text(cycle)],
+    )?;
     // Multi-row INSERTs: one statement per 500 households keeps 500k uploads to ~1,000 calls.
     for (c, chunk) in list.chunks(500).enumerate() {
         let mut sql = String::with_capacity(64 + chunk.len() * 16);
         sql.push_str("INSERT INTO scoring_households (cycle, idx, household_id, dong, size, head_age_band, receiving_support) VALUES ");
         let mut params = Vec::with_capacity(chunk.len() * 7);
         for (i, h) in chunk.iter().enumerate() {
-            sql.push_str(if i == 0 { "(?,?,?,?,?,?,?)" } else { ",(?,?,?,?,?,?,?)" });
+            sql.push_str(if i == 0 {
+                "(?,?,?,?,?,?,?)"
+            } else {
+                ",(?,?,?,?,?,?,?)"
+            });
             params.extend([
                 text(cycle),
                 int((c * 500 + i) as i64),
@@ -311,7 +318,10 @@ pub fn current_run(db: &Db, cycle: &str) -> ApiResult<Option<Run>> {
 
 /// Every household's score of a run, by position.
 pub fn run_scores(db: &Db, run_id: &str) -> ApiResult<Vec<f32>> {
-    let r = db.exec("SELECT scores FROM scoring_runs WHERE id = ?", &[text(run_id)])?;
+    let r = db.exec(
+        "SELECT scores FROM scoring_runs WHERE id = ?",
+        &[text(run_id)],
+    )?;
     Ok(r.rows
         .first()
         .and_then(|row| row.get::<&[u8]>(0))
@@ -320,8 +330,14 @@ pub fn run_scores(db: &Db, run_id: &str) -> ApiResult<Vec<f32>> {
 }
 
 pub fn supersede(db: &Db, run_id: &str) -> ApiResult<()> {
-    db.exec("UPDATE scoring_runs SET superseded = 1 WHERE id = ?", &[text(run_id)])?;
-    db.exec("DELETE FROM scoring_flags WHERE run_id = ?", &[text(run_id)])?;
+    db.exec(
+        "UPDATE scoring_runs SET superseded = 1 WHERE id = ?",
+        &[text(run_id)],
+    )?;
+    db.exec(
+        "DELETE FROM scoring_flags WHERE run_id = ?",
+        &[text(run_id)],
+    )?;
     Ok(())
 }
 
@@ -364,7 +380,11 @@ pub fn insert_flags(db: &Db, run_id: &str, flags: &[Flag]) -> ApiResult<()> {
         );
         let mut params = Vec::with_capacity(chunk.len() * 8);
         for (i, f) in chunk.iter().enumerate() {
-            sql.push_str(if i == 0 { "(?,?,?,?,?,?,?,?)" } else { ",(?,?,?,?,?,?,?,?)" });
+            sql.push_str(if i == 0 {
+                "(?,?,?,?,?,?,?,?)"
+            } else {
+                ",(?,?,?,?,?,?,?,?)"
+            });
             params.extend([
                 text(run_id),
                 text(&f.dong),
