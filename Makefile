@@ -28,7 +28,7 @@ up: build
 	LISTEN=$(LISTEN) ./scripts/up.sh
 
 test: build test-deps
-	$(CARGO) test --release --workspace $(WASM_ONLY)
+	./scripts/test.sh $(WASM_ONLY)
 
 # Python venv (schemathesis, python-dateutil, pysiaalarm, paho-mqtt) and mosquitto.
 test-deps:
