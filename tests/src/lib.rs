@@ -280,4 +280,3 @@ impl Drop for FakeEndpoint {
         self.server.unblock();
     }
 }
-

@@ -16,7 +16,7 @@ use safetynet_fn_shared::http::{json as json_response, query_param, respond, seg
 use safetynet_fn_shared::store::incidents::{self, Filter, OUTCOMES};
 use safetynet_fn_shared::store::{events, outbox, registry};
 use safetynet_fn_shared::time;
-use safetynet_fn_shared::validate::{opt_str, parse_body, req_enum, req_str};
+use safetynet_fn_shared::validate::{opt_str, req_enum, req_str};
 
 #[http_component]
 async fn handle(req: Request) -> Response {
@@ -113,11 +113,7 @@ fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
 fn act(req: &Request, db: &Db, staff: &Staff, id: &str, action: &str) -> ApiResult<Response> {
     staff.require(STAFF_ROLES)?;
     incidents::get_visible(db, staff, id)?;
-    let v = if req.body().is_empty() {
-        json!({})
-    } else {
-        parse_body(req.body())?
-    };
+    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
     let now = time::now_ms();
     match action {
         "acknowledge" => {

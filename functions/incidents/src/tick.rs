@@ -4,10 +4,10 @@
 //! marked fired in the same commit that queues their notification, detection skips residents
 //! who already have an incident since their last sign of life, and deliveries carry keys.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
+use safetynet_fn_shared::api::ApiResult;
 use safetynet_fn_shared::auth::{Role, Staff};
 use safetynet_fn_shared::db::Db;
 use safetynet_fn_shared::delivery;
@@ -16,24 +16,14 @@ use safetynet_fn_shared::notify::{self, Context};
 use safetynet_fn_shared::routing_client::{self as routing, kind_from_str};
 use safetynet_fn_shared::store::{incidents, outbox, registry};
 use safetynet_fn_shared::time;
-use safetynet_fn_shared::validate::parse_body;
 
 const BATCH: i64 = 200;
 
 pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(&[Role::Clock])?;
-    let body = if req.body().is_empty() {
-        json!({})
-    } else {
-        parse_body(req.body())?
-    };
+    let body = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
     // `now` may be given for drills and tests: it lets a ladder be walked without waiting.
-    let now = match body.get("now") {
-        None | Some(Value::Null) => time::now_ms(),
-        Some(Value::String(s)) => time::parse_rfc3339(s)
-            .ok_or_else(|| ApiError::invalid("now", "must be an RFC 3339 timestamp"))?,
-        Some(_) => return Err(ApiError::invalid("now", "must be an RFC 3339 timestamp")),
-    };
+    let now = safetynet_fn_shared::validate::opt_time(&body, "now")?.unwrap_or_else(time::now_ms);
 
     let escalated = climb_ladders(db, now)?;
     let inactivity = detect_inactivity(db, now)?;

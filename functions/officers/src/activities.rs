@@ -186,7 +186,7 @@ pub fn decide(
     staff.require(&[Role::WelfareCentre])?;
     let a = store::get(db, id)?.ok_or_else(|| ApiError::not_found(format!("no activity {id}")))?;
     staff.require_dong(&a.dong)?;
-    let v = super::body_or_empty(req)?;
+    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
     let now = time::now_ms();
     let subject = format!("activity/{id}");
     let new_badges = match action {

@@ -12,7 +12,6 @@ mod recognition_client;
 mod recruitment;
 mod review;
 
-use serde_json::{Value, json};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
@@ -22,7 +21,6 @@ use safetynet_fn_shared::db::Db;
 use safetynet_fn_shared::http::{respond, segments};
 use safetynet_fn_shared::store::officers::{self, Officer};
 use safetynet_fn_shared::time;
-use safetynet_fn_shared::validate::parse_body;
 
 #[http_component]
 async fn handle(req: Request) -> Response {
@@ -150,15 +148,6 @@ fn own_officer(db: &Db, staff: &Staff, id: &str) -> ApiResult<Officer> {
         return Err(ApiError::forbidden("this officer is not active"));
     }
     Ok(o)
-}
-
-/// The body as a JSON object; an empty body counts as `{}`.
-fn body_or_empty(req: &Request) -> ApiResult<Value> {
-    if req.body().is_empty() {
-        Ok(json!({}))
-    } else {
-        parse_body(req.body())
-    }
 }
 
 /// The city-local (KST, UTC+9) calendar date of `ms`, as YYYY-MM-DD.

@@ -101,7 +101,7 @@ fn officer_number(v: &Value) -> ApiResult<String> {
 pub async fn approve(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     staff.require(&[Role::SupportCentre])?;
     let a = load(db, id)?;
-    let v = super::body_or_empty(req)?;
+    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
     let number = officer_number(&v)?;
     let dong = req_str(&v, "dong", 64)?.to_string();
     let now = time::now_ms();
@@ -173,7 +173,7 @@ pub async fn approve(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResu
 pub async fn reject(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     staff.require(&[Role::SupportCentre])?;
     let a = load(db, id)?;
-    let v = super::body_or_empty(req)?;
+    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
     let reason = req_str(&v, "reason", 500)?.to_string();
     let now = time::now_ms();
     let key = db.tx(|db| {

@@ -46,7 +46,7 @@ use safetynet_fn_shared::db::Db;
 use safetynet_fn_shared::http::{json as json_response, query_param, respond, segments};
 use safetynet_fn_shared::store::{registry, reminders};
 use safetynet_fn_shared::time;
-use safetynet_fn_shared::validate::{opt_str, parse_body};
+use safetynet_fn_shared::validate::opt_str;
 
 use schedule_client as sc;
 
@@ -135,11 +135,7 @@ fn occurrence(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
 fn ack(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     staff.require(READ)?;
     visible_delivery(db, staff, id)?;
-    let v = if req.body().is_empty() {
-        json!({})
-    } else {
-        parse_body(req.body())?
-    };
+    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
     let now = time::now_ms();
     let at = match opt_str(&v, "at", 64)? {
         None => now,

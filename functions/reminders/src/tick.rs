@@ -15,10 +15,10 @@
 //!
 //! Every step is idempotent: repeated or overlapping ticks change nothing twice.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
+use safetynet_fn_shared::api::ApiResult;
 use safetynet_fn_shared::auth::{Role, Staff};
 use safetynet_fn_shared::db::Db;
 use safetynet_fn_shared::delivery;
@@ -28,7 +28,6 @@ use safetynet_fn_shared::routing_client::{self as routing, kind_from_str};
 use safetynet_fn_shared::store::reminders::{self, Schedule};
 use safetynet_fn_shared::store::{incidents, outbox, registry};
 use safetynet_fn_shared::time;
-use safetynet_fn_shared::validate::parse_body;
 
 use crate::schedule_client as sc;
 
@@ -36,17 +35,8 @@ const BATCH: i64 = 500;
 
 pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(&[Role::Clock])?;
-    let body = if req.body().is_empty() {
-        json!({})
-    } else {
-        parse_body(req.body())?
-    };
-    let now = match body.get("now") {
-        None | Some(Value::Null) => time::now_ms(),
-        Some(Value::String(s)) => time::parse_rfc3339(s)
-            .ok_or_else(|| ApiError::invalid("now", "must be an RFC 3339 timestamp"))?,
-        Some(_) => return Err(ApiError::invalid("now", "must be an RFC 3339 timestamp")),
-    };
+    let body = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
+    let now = safetynet_fn_shared::validate::opt_time(&body, "now")?.unwrap_or_else(time::now_ms);
 
     let caught_up = catch_up(db, now)?;
     let (missed, schedules) = mark_missed(db, now)?;

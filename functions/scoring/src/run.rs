@@ -26,11 +26,7 @@ const TOP: usize = 3;
 
 pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Response> {
     staff.require(&[])?;
-    let v = if req.body().is_empty() {
-        json!({})
-    } else {
-        safetynet_fn_shared::validate::parse_body(req.body())?
-    };
+    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
     let quota = match safetynet_fn_shared::validate::opt_i64(&v, "quota", 0, 1_000_000)? {
         Some(q) => q,
         None => spin_sdk::variables::get("scoring_quota")

@@ -15,6 +15,16 @@ pub fn parse_body(body: &[u8]) -> ApiResult<Value> {
     Ok(v)
 }
 
+/// Like [`parse_body`], but an empty body counts as `{}` (for actions whose fields are all
+/// optional).
+pub fn parse_optional_body(body: &[u8]) -> ApiResult<Value> {
+    if body.is_empty() {
+        Ok(Value::Object(Default::default()))
+    } else {
+        parse_body(body)
+    }
+}
+
 pub fn req_str<'a>(v: &'a Value, field: &str, max_len: usize) -> ApiResult<&'a str> {
     match v.get(field) {
         None | Some(Value::Null) => Err(ApiError::invalid(field, "required")),
@@ -92,6 +102,14 @@ pub fn req_time(v: &Value, field: &str) -> ApiResult<i64> {
             "must be an RFC 3339 timestamp, e.g. 2026-11-26T09:30:00+09:00",
         )
     })
+}
+
+/// An optional RFC 3339 timestamp field, as unix ms.
+pub fn opt_time(v: &Value, field: &str) -> ApiResult<Option<i64>> {
+    match v.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => req_time(v, field).map(Some),
+    }
 }
 
 /// Korean mobile or landline numbers, digits with optional dashes/plus.
