@@ -6,8 +6,7 @@
 //! in the scoring component, exclude, rank, allocate 4,000 across the centres, store the lists
 //! and cases), as wall time at the client; the run's own stage timings; the host's memory peak
 //! (VmHWM). Natively: the same files parsed outside the clock, then the same scoring work
-//! (columns → row-major chunks of 65,536 transposed in blocks of 1,024 → `score_batch`, top 3
-//! reasons) timed, best of 3.
+//! (columns → column-major chunks of 65,536 → `score_columns`, top 3 reasons) timed, best of 3.
 
 use anyhow::{ensure, Context, Result};
 use bytes::Bytes;
@@ -186,10 +185,10 @@ fn load_columns(dir: &Path) -> Result<Vec<Vec<f32>>> {
     Ok(cols)
 }
 
-/// The run's scoring stage natively: columns → row-major chunks → `score_batch`; best of 3.
+/// The run's scoring stage natively: columns → column-major chunks → `score_columns`; best of 3.
 fn native_scoring_ms(cols: &[Vec<f32>]) -> f64 {
     let model = safetynet_scoring::Model::builtin();
-    let (k, n) = (cols.len(), cols[0].len());
+    let n = cols[0].len();
     let mut best = f64::MAX;
     for _ in 0..3 {
         let t = Instant::now();
@@ -198,16 +197,10 @@ fn native_scoring_ms(cols: &[Vec<f32>]) -> f64 {
         for start in (0..n).step_by(65_536) {
             let end = (start + 65_536).min(n);
             packed.clear();
-            packed.resize((end - start) * k, 0.0f32);
-            for block in (start..end).step_by(1024) {
-                let block_end = (block + 1024).min(end);
-                for (j, col) in cols.iter().enumerate() {
-                    for (r, &x) in col[block..block_end].iter().enumerate() {
-                        packed[(block - start + r) * k + j] = x;
-                    }
-                }
+            for col in cols {
+                packed.extend_from_slice(&col[start..end]);
             }
-            let b = model.score_batch(&packed, 3).expect("rows");
+            let b = model.score_columns(&packed, 3).expect("columns");
             scores.extend(b.scores);
         }
         std::hint::black_box(&scores);

@@ -26,6 +26,9 @@ pub struct Server {
     pub routes: RouteTable,
     pub components: HashMap<String, Arc<Prepared>>,
     pub request_timeout: std::time::Duration,
+    /// Guest runs, which may outlive their response (a function answers, then keeps working:
+    /// the webhook sends 119 after acknowledging the device). Shutdown waits for them.
+    pub guests: tokio_util::task::TaskTracker,
 }
 
 impl Server {
@@ -64,8 +67,13 @@ impl Server {
             }
         }
         drop(listener);
+        self.guests.close();
+        let drain = async {
+            graceful.shutdown().await;
+            self.guests.wait().await;
+        };
         tokio::select! {
-            _ = graceful.shutdown() => {}
+            _ = drain => {}
             _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {
                 tracing::warn!("in-flight requests did not finish within 10 s");
             }
@@ -137,7 +145,7 @@ impl Server {
         // The guest may keep streaming the body after it has sent the headers, so it runs in
         // its own task.
         let timeout = self.request_timeout;
-        let task = tokio::spawn(async move {
+        let task = self.guests.spawn(async move {
             let run = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
                 proxy

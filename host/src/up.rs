@@ -101,6 +101,7 @@ pub fn load(args: &UpArgs) -> Result<Loaded> {
             routes,
             components,
             request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
+            guests: tokio_util::task::TaskTracker::new(),
         }),
         state_dir,
     })

@@ -72,13 +72,16 @@ impl wit::Guest for Scoring {
 
     fn score_batch(model_json: String, rows: Vec<f32>, top: u32) -> Result<wit::Batch, String> {
         let m = load(&model_json)?;
-        let b = m.score_batch(&rows, top as usize)?;
-        Ok(wit::Batch {
-            scores: b.scores,
-            bands: b.bands,
-            reasons: b.reasons,
-            points: b.points,
-        })
+        Ok(batch(m.score_batch(&rows, top as usize)?))
+    }
+
+    fn score_columns(
+        model_json: String,
+        columns: Vec<f32>,
+        top: u32,
+    ) -> Result<wit::Batch, String> {
+        let m = load(&model_json)?;
+        Ok(batch(m.score_columns(&columns, top as usize)?))
     }
 
     fn allocate(quota: u32, demand: Vec<u32>) -> Vec<u32> {
@@ -94,6 +97,15 @@ fn load(model_json: &str) -> Result<Cow<'static, Model>, String> {
         Ok(Cow::Borrowed(Model::builtin()))
     } else {
         Model::from_json(model_json).map(Cow::Owned)
+    }
+}
+
+fn batch(b: crate::score::Batch) -> wit::Batch {
+    wit::Batch {
+        scores: b.scores,
+        bands: b.bands,
+        reasons: b.reasons,
+        points: b.points,
     }
 }
 

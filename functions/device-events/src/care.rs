@@ -82,6 +82,11 @@ pub fn parse<'a>(kind: &str, data: &'a Value) -> ApiResult<Care<'a>> {
 }
 
 impl Care<'_> {
+    /// True when [`Care::record`] has nothing to store (any event but an ack or a check-in).
+    pub fn records_nothing(&self) -> bool {
+        matches!(self, Care::Other)
+    }
+
     /// The kind routed and opened as an incident; None = record only, route nothing.
     pub fn incident_kind<'k>(&self, kind: &'k str) -> Option<&'k str> {
         match self {

@@ -2,13 +2,14 @@
 //!
 //! Order matters: find the device and check its signature before looking at anything else;
 //! answer a repeated `event_id` with the first answer; persist the event, any incident and its
-//! notifications in one transaction before answering; then send the immediate notifications
-//! (119 first) at once — the tick retries whatever did not get through.
+//! notifications in one transaction; answer the device (it may stop retrying: the event is
+//! safe); then send the immediate notifications (119 first) at once, in the same run — the
+//! tick retries whatever did not get through. The device's answer never waits on 119's.
 
 mod care;
 
 use serde_json::{json, Value};
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{Method, OutgoingResponse, Request, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
 use safetynet_fn_shared::api::{ApiError, ApiResult};
@@ -31,8 +32,51 @@ const SHOWS_ACTIVITY: &[&str] = &[
 ];
 
 #[http_component]
-async fn handle(req: Request) -> Response {
-    respond(receive(req).await)
+async fn handle(req: Request, out: ResponseOutparam) {
+    let (result, opened) = match receive(req).await {
+        Ok((response, opened)) => (Ok(response), opened),
+        Err(e) => (Err(e), None),
+    };
+    send(out, respond(result)).await;
+    if let Some(opened) = opened {
+        opened.deliver().await;
+    }
+}
+
+/// Sends the answer now; the run goes on afterwards.
+async fn send(out: ResponseOutparam, mut response: Response) {
+    let body = std::mem::take(response.body_mut());
+    match OutgoingResponse::try_from(response) {
+        Ok(r) => {
+            if let Err(e) = out.set_with_body(r, body).await {
+                eprintln!("device-events: answer not sent: {e}");
+            }
+        }
+        Err(e) => eprintln!("device-events: answer not built: {e}"),
+    }
+}
+
+/// An incident committed by this request, whose immediate notifications are still to be sent.
+struct Opened {
+    db: Db,
+    incident_id: String,
+    now: i64,
+}
+
+impl Opened {
+    async fn deliver(self) {
+        // Already committed: a failure here only delays delivery until the next tick.
+        let sent = match outbox::due(&self.db, self.now, Some(&self.incident_id), 50) {
+            Ok(rows) => delivery::deliver(&self.db, rows, time::now_ms()).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            eprintln!(
+                "immediate delivery error incident={} code={}",
+                self.incident_id, e.code
+            );
+        }
+    }
 }
 
 enum Outcome {
@@ -43,7 +87,7 @@ enum Outcome {
     Duplicate(String),
 }
 
-async fn receive(req: Request) -> ApiResult<Response> {
+async fn receive(req: Request) -> ApiResult<(Response, Option<Opened>)> {
     if *req.method() != Method::Post {
         return Err(ApiError::method_not_allowed());
     }
@@ -54,7 +98,7 @@ async fn receive(req: Request) -> ApiResult<Response> {
     // Authenticate first: nothing about the payload is examined for an unsigned sender.
     let device_id = req_str(&v, "device_id", 64)?;
     let db = Db::open()?;
-    let device = registry::get_device(&db, device_id)?
+    let (device, resident, contacts) = registry::device_with_owner(&db, device_id)?
         .ok_or_else(|| ApiError::new(404, "unknown_device", format!("no device {device_id}")))?;
     let master = spin_sdk::variables::get("secret_key")
         .map_err(|_| ApiError::internal("secret_key variable not set"))?;
@@ -91,13 +135,6 @@ async fn receive(req: Request) -> ApiResult<Response> {
     // Reminder acks and check-in answers (issue 5, see care.rs): checked before anything is stored.
     let care = care::parse(kind_name, &data)?;
 
-    if let Some(first) = events::stored_response(&db, event_id, &device.id)? {
-        return Ok(duplicate(first));
-    }
-
-    let resident = registry::get_resident(&db, &device.resident_id)?
-        .ok_or_else(|| ApiError::internal("device has no resident"))?;
-    let contacts = registry::contacts_of(&db, &resident.id)?;
     let profile = routing::profile(&resident, &contacts);
     // A check-in is routed only when alarming, and then as crisis-utterance (care.rs).
     let routed = care.incident_kind(kind_name);
@@ -110,9 +147,54 @@ async fn receive(req: Request) -> ApiResult<Response> {
     };
     let incident_kind = routed.unwrap_or(kind_name);
     let severity = routing::severity_str(plan.severity);
+    let data = data.to_string();
+    let answer_with = |incident: Option<(&str, &str)>| {
+        json!({
+            "event_id": event_id,
+            "status": "accepted",
+            "kind": kind_name,
+            "severity": severity,
+            "incident_id": incident.map(|(id, _)| id),
+            "incident": incident.map(|(_, how)| how),
+        })
+        .to_string()
+    };
+    // Filled in per path (incident, answer) by struct update; every other field is Copy.
+    let event = events::NewEvent {
+        event_id,
+        device_id: &device.id,
+        resident_id: &resident.id,
+        kind: kind_name,
+        occurred_at,
+        received_at: now,
+        sequence,
+        data: &data,
+        incident_id: None,
+        response: "",
+        shows_activity: SHOWS_ACTIVITY.contains(&kind_name),
+    };
+
+    // Most events (heartbeats, activity) open nothing and record nothing else: one statement
+    // stores them and, through its trigger, the device's and resident's clocks. A repeat is
+    // found by the same statement (it inserts nothing).
+    if !plan.opens_incident && care.records_nothing() {
+        let body = answer_with(None);
+        if events::insert(
+            &db,
+            &events::NewEvent {
+                response: &body,
+                ..event
+            },
+        )? {
+            return Ok((answer(body, false), None));
+        }
+        return events::stored_response(&db, event_id, &device.id)?
+            .map(|first| (duplicate(first), None))
+            .ok_or_else(|| ApiError::internal("event neither stored nor found"));
+    }
 
     let outcome = db.tx(|db| {
-        // Checked again under the write lock: two copies racing in are stored once.
+        // Checked under the write lock: two copies racing in are stored once.
         if let Some(first) = events::stored_response(db, event_id, &device.id)? {
             return Ok(Outcome::Duplicate(first));
         }
@@ -147,13 +229,6 @@ async fn receive(req: Request) -> ApiResult<Response> {
                 incident = Some((id, "opened"));
             }
         }
-        registry::touch(
-            db,
-            &device,
-            now,
-            kind_name == "heartbeat",
-            SHOWS_ACTIVITY.contains(&kind_name),
-        )?;
         // Issue 5: the ack or check-in answer, through the reminders store, in this transaction.
         care.record(
             db,
@@ -164,61 +239,46 @@ async fn receive(req: Request) -> ApiResult<Response> {
             occurred_at,
             now,
         )?;
-        let answer = json!({
-            "event_id": event_id,
-            "status": "accepted",
-            "kind": kind_name,
-            "severity": severity,
-            "incident_id": incident.as_ref().map(|(id, _)| id.clone()),
-            "incident": incident.as_ref().map(|(_, how)| *how),
-        })
-        .to_string();
-        events::insert(
-            db,
-            &events::NewEvent {
-                event_id,
-                device_id: &device.id,
-                resident_id: &resident.id,
-                kind: kind_name,
-                occurred_at,
-                received_at: now,
-                sequence,
-                data: &data.to_string(),
-                incident_id: incident.as_ref().map(|(id, _)| id.as_str()),
-                response: &answer,
-            },
-        )?;
+        let incident_ref = incident.as_ref().map(|(id, how)| (id.as_str(), *how));
+        let body = answer_with(incident_ref);
+        let stored = events::NewEvent {
+            incident_id: incident_ref.map(|(id, _)| id),
+            response: &body,
+            ..event
+        };
+        if !events::insert(db, &stored)? {
+            return Err(ApiError::internal(
+                "event stored twice under the write lock",
+            ));
+        }
         let deliver_incident = match incident {
             Some((id, "opened")) => Some(id),
             _ => None,
         };
         Ok(Outcome::New {
-            body: answer,
+            body,
             deliver_incident,
         })
     })?;
 
     match outcome {
-        Outcome::Duplicate(first) => Ok(duplicate(first)),
+        Outcome::Duplicate(first) => Ok((duplicate(first), None)),
         Outcome::New {
             body,
             deliver_incident,
         } => {
-            if let Some(incident_id) = deliver_incident {
+            let opened = deliver_incident.map(|incident_id| {
                 eprintln!(
                     "incident opened id={incident_id} kind={kind_name} device={}",
                     device.id
                 );
-                // Already committed: a failure here only delays delivery until the next tick.
-                let rows = outbox::due(&db, now, Some(&incident_id), 50)?;
-                if let Err(e) = delivery::deliver(&db, rows, time::now_ms()).await {
-                    eprintln!(
-                        "immediate delivery error incident={incident_id} code={}",
-                        e.code
-                    );
+                Opened {
+                    db,
+                    incident_id,
+                    now,
                 }
-            }
-            Ok(answer(body, false))
+            });
+            Ok((answer(body, false), opened))
         }
     }
 }

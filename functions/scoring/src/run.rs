@@ -89,7 +89,8 @@ pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Re
     }
     let t_load = t0.elapsed();
 
-    // Score: row-major chunks into the component.
+    // Score: column-major chunks into the component (each column slice copied as loaded; a
+    // missing indicator scores as all zeros).
     let mut scores = Vec::with_capacity(n);
     let mut bands = Vec::with_capacity(n);
     let mut reasons = Vec::with_capacity(n * TOP);
@@ -100,20 +101,14 @@ pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Re
         let tp = Instant::now();
         let end = (start + CHUNK).min(n);
         packed.clear();
-        packed.resize((end - start) * k, 0.0f32);
-        // Transposed in blocks of 1,024 rows so the writes stay in cache.
-        for block in (start..end).step_by(1024) {
-            let block_end = (block + 1024).min(end);
-            for (j, col) in columns.iter().enumerate() {
-                if let Some(col) = col {
-                    for (r, &x) in col[block..block_end].iter().enumerate() {
-                        packed[(block - start + r) * k + j] = x;
-                    }
-                }
+        for col in &columns {
+            match col {
+                Some(col) => packed.extend_from_slice(&col[start..end]),
+                None => packed.resize(packed.len() + (end - start), 0.0),
             }
         }
         t_pack += tp.elapsed();
-        let b = wit::score_batch(&model, &packed, TOP as u32)
+        let b = wit::score_columns(&model, &packed, TOP as u32)
             .map_err(|e| ApiError::internal(format!("scoring: {e}")))?;
         scores.extend(b.scores);
         bands.extend(b.bands);

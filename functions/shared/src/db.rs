@@ -110,11 +110,24 @@ pub fn opt_real(f: Option<f64>) -> Value {
 pub struct Row<'a> {
     columns: &'a [String],
     values: &'a [Value],
+    prefix: &'a str,
 }
 
 impl<'a> Row<'a> {
+    /// The same row, seen through columns named `prefix` + name: one joined query can then be
+    /// read by the mappers written for each table (`SELECT d.id AS d_id, r.id AS r_id ...`).
+    pub fn prefixed(&self, prefix: &'a str) -> Row<'a> {
+        Row {
+            columns: self.columns,
+            values: self.values,
+            prefix,
+        }
+    }
     fn at(&self, col: &str) -> Option<&'a Value> {
-        let i = self.columns.iter().position(|c| c == col)?;
+        let i = self
+            .columns
+            .iter()
+            .position(|c| c.strip_prefix(self.prefix) == Some(col))?;
         self.values.get(i)
     }
     pub fn str(&self, col: &str) -> String {
@@ -149,5 +162,17 @@ pub fn rows(r: &QueryResult) -> impl Iterator<Item = Row<'_>> {
     r.rows.iter().map(move |row| Row {
         columns: &r.columns,
         values: &row.values,
+        prefix: "",
     })
+}
+
+/// `cols` ("a, b") as `alias.a AS prefix_a, alias.b AS prefix_b`, for [`Row::prefixed`].
+pub fn aliased(cols: &str, alias: &str, prefix: &str) -> String {
+    cols.split(',')
+        .map(|c| {
+            let c = c.trim();
+            format!("{alias}.{c} AS {prefix}{c}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -19,6 +19,23 @@ pub const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS device_events_incident ON device_events(incident_id)",
 ];
 
+/// An accepted event and what it says about its device and resident are one write: a trigger
+/// moves the device's last-seen (and last-heartbeat) and the resident's last activity on every
+/// insert. So the common event (a heartbeat) is stored with a single statement, and no code path
+/// can store an event without touching the clocks the tick reads for inactivity and offline.
+pub const TOUCH_SCHEMA: &[&str] = &[
+    "ALTER TABLE device_events ADD COLUMN shows_activity INTEGER NOT NULL DEFAULT 0",
+    "CREATE TRIGGER IF NOT EXISTS device_events_touch AFTER INSERT ON device_events
+     BEGIN
+        UPDATE devices SET last_seen_at = NEW.received_at,
+            last_heartbeat_at = CASE WHEN NEW.kind = 'heartbeat' THEN NEW.received_at ELSE last_heartbeat_at END
+         WHERE id = NEW.device_id;
+        UPDATE residents SET last_activity_at = NEW.received_at
+         WHERE NEW.shows_activity = 1 AND id = NEW.resident_id
+           AND (last_activity_at IS NULL OR last_activity_at < NEW.received_at);
+     END",
+];
+
 pub struct NewEvent<'a> {
     pub event_id: &'a str,
     pub device_id: &'a str,
@@ -30,6 +47,8 @@ pub struct NewEvent<'a> {
     pub data: &'a str,
     pub incident_id: Option<&'a str>,
     pub response: &'a str,
+    /// Resets the resident's inactivity clock (see [`TOUCH_SCHEMA`]).
+    pub shows_activity: bool,
 }
 
 /// The answer stored for an event already received from this device, if any. The same id from
@@ -51,10 +70,14 @@ pub fn stored_response(db: &Db, event_id: &str, device_id: &str) -> ApiResult<Op
     Ok(Some(row.str("response")))
 }
 
-pub fn insert(db: &Db, e: &NewEvent) -> ApiResult<()> {
-    db.exec(
-        "INSERT INTO device_events (event_id, device_id, resident_id, kind, occurred_at, received_at, sequence, data, incident_id, response)
-         VALUES (?,?,?,?,?,?,?,?,?,?)",
+/// Stores `e` unless its `event_id` is already stored; `false` means it was (nothing changed).
+/// One statement, so outside a transaction it is its own atomic write.
+pub fn insert(db: &Db, e: &NewEvent) -> ApiResult<bool> {
+    let r = db.exec(
+        "INSERT INTO device_events (event_id, device_id, resident_id, kind, occurred_at, received_at, sequence, data, incident_id, response, shows_activity)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?)
+         ON CONFLICT (event_id) DO NOTHING
+         RETURNING 1",
         &[
             text(e.event_id),
             text(e.device_id),
@@ -66,9 +89,10 @@ pub fn insert(db: &Db, e: &NewEvent) -> ApiResult<()> {
             text(e.data),
             opt_text(e.incident_id),
             text(e.response),
+            int(e.shows_activity as i64),
         ],
     )?;
-    Ok(())
+    Ok(!r.rows.is_empty())
 }
 
 pub fn count(db: &Db) -> ApiResult<i64> {

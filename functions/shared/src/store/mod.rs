@@ -25,4 +25,5 @@ pub const MIGRATIONS: &[(&str, &[&str])] = &[
     ("0002-scoring", scoring::SCHEMA),
     ("0003-cases-follow-up", cases::FOLLOW_UP_SCHEMA),
     ("0002-reminders", reminders::SCHEMA),
+    ("0004-events-touch", events::TOUCH_SCHEMA),
 ];

@@ -322,6 +322,43 @@ pub fn get_device(db: &Db, id: &str) -> ApiResult<Option<Device>> {
     Ok(rows(&r).next().map(|row| device_from(&row)))
 }
 
+/// A device with its resident and the resident's contacts, in one query: the webhook needs all
+/// three for every event, and each query is a host call.
+pub fn device_with_owner(db: &Db, id: &str) -> ApiResult<Option<(Device, Resident, Vec<Contact>)>> {
+    let sql = format!(
+        "SELECT {}, {},
+            (SELECT json_group_array(json_array(c.id, c.name, c.phone, c.relation, c.priority))
+               FROM contacts c WHERE c.resident_id = r.id) AS contacts_json
+         FROM devices d JOIN residents r ON r.id = d.resident_id
+         WHERE d.id = ?",
+        crate::db::aliased(DEVICE_COLS, "d", "d_"),
+        crate::db::aliased(RESIDENT_COLS, "r", "r_"),
+    );
+    let r = db.exec(&sql, &[text(id)])?;
+    let Some(row) = rows(&r).next() else {
+        return Ok(None);
+    };
+    let device = device_from(&row.prefixed("d_"));
+    let resident = resident_from(&row.prefixed("r_"));
+    let listed: Vec<(String, String, String, String, i64)> =
+        serde_json::from_str(&row.str("contacts_json"))
+            .map_err(|e| ApiError::internal(format!("contacts of {}: {e}", resident.id)))?;
+    let mut contacts: Vec<Contact> = listed
+        .into_iter()
+        .map(|(id, name, phone, relation, priority)| Contact {
+            id,
+            resident_id: resident.id.clone(),
+            name,
+            phone,
+            relation,
+            priority,
+        })
+        .collect();
+    // json_group_array does not promise an order; contacts_of's order is the contract.
+    contacts.sort_by(|a, b| (a.priority, &a.id).cmp(&(b.priority, &b.id)));
+    Ok(Some((device, resident, contacts)))
+}
+
 pub fn devices_of(db: &Db, resident_id: &str) -> ApiResult<Vec<Device>> {
     let r = db.exec(
         &format!("SELECT {DEVICE_COLS} FROM devices WHERE resident_id = ? ORDER BY created_at"),
@@ -331,27 +368,6 @@ pub fn devices_of(db: &Db, resident_id: &str) -> ApiResult<Vec<Device>> {
 }
 
 /// Records that a device was heard from (and, for activity kinds, that the resident moved).
-pub fn touch(db: &Db, device: &Device, now: i64, heartbeat: bool, activity: bool) -> ApiResult<()> {
-    if heartbeat {
-        db.exec(
-            "UPDATE devices SET last_seen_at = ?, last_heartbeat_at = ? WHERE id = ?",
-            &[int(now), int(now), text(&device.id)],
-        )?;
-    } else {
-        db.exec(
-            "UPDATE devices SET last_seen_at = ? WHERE id = ?",
-            &[int(now), text(&device.id)],
-        )?;
-    }
-    if activity {
-        db.exec(
-            "UPDATE residents SET last_activity_at = ? WHERE id = ? AND (last_activity_at IS NULL OR last_activity_at < ?)",
-            &[int(now), text(&device.resident_id), int(now)],
-        )?;
-    }
-    Ok(())
-}
-
 /// Residents with no sign of activity for longer than their threshold.
 pub fn inactive_residents(db: &Db, now: i64) -> ApiResult<Vec<Resident>> {
     let r = db.exec(
