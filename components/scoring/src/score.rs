@@ -249,8 +249,8 @@ impl Block {
         let mut len = 0;
         // Points a contributor must exceed to enter: 0 until `top` are held, then the last.
         let mut floor = 0.0f32;
-        let row = self.contrib[r..].iter().step_by(BLOCK).take(self.contributors);
-        for (c, &p) in row.enumerate() {
+        for c in 0..self.contributors {
+            let p = self.contrib[c * BLOCK + r];
             if p <= floor {
                 continue;
             }
