@@ -38,20 +38,43 @@ pub struct Batch {
     pub top: usize,
 }
 
+/// Points one raw value adds; missing (NaN), zero and negative values add nothing. Row and
+/// column scoring both use this, so they give the same bits. Written as selects (x > 0 also
+/// rejects NaN; past it x is finite, so `min` is a plain compare) so a loop over one column
+/// vectorises.
+#[inline(always)]
+fn points(kind: Normalisation, cap: f32, weight: f32, x: f32) -> f32 {
+    let c = if x < cap { x } else { cap };
+    let n = match kind {
+        Normalisation::Linear => c / cap,
+        Normalisation::Sqrt => (c / cap).sqrt(),
+        Normalisation::Flag => 1.0,
+    };
+    if x > 0.0 {
+        n * weight
+    } else {
+        0.0
+    }
+}
+
+/// `rows` (row-major, k values each) as columns: `columns[i * n + r]` is value i of row r.
+fn to_columns(rows: &[f32], k: usize) -> Vec<f32> {
+    let n = rows.len() / k;
+    let mut columns = vec![0.0f32; rows.len()];
+    for (r, row) in rows.chunks_exact(k).enumerate() {
+        for (i, &x) in row.iter().enumerate() {
+            columns[i * n + r] = x;
+        }
+    }
+    columns
+}
+
 impl Model {
-    /// Points one raw value adds. Missing (NaN), zero and negative values add nothing.
+    /// Points one raw value adds (see [`points`]).
     #[inline]
     fn points(&self, i: usize, x: f32) -> f32 {
         let (kind, cap, _, weight) = self.compiled[i];
-        if x.is_nan() || x <= 0.0 {
-            return 0.0;
-        }
-        let n = match kind {
-            Normalisation::Linear => x.min(cap) / cap,
-            Normalisation::Sqrt => (x.min(cap) / cap).sqrt(),
-            Normalisation::Flag => 1.0,
-        };
-        n * weight
+        points(kind, cap, weight, x)
     }
 
     /// Fills `contrib` (k + m) for one row and returns the capped score.
@@ -106,14 +129,7 @@ impl Model {
                 rows.len()
             ));
         }
-        let n = rows.len() / k;
-        let mut columns = vec![0.0f32; rows.len()];
-        for (r, row) in rows.chunks_exact(k).enumerate() {
-            for (i, &x) in row.iter().enumerate() {
-                columns[i * n + r] = x;
-            }
-        }
-        self.score_columns(&columns, top)
+        self.score_columns(&to_columns(rows, k), top)
     }
 
     /// Scores n households given column-major (`columns[i * n + r]` is indicator i of row r,
@@ -172,30 +188,16 @@ impl Model {
         for (i, &(kind, cap, _, weight)) in self.compiled.iter().enumerate() {
             let col = &columns[i * n + start..i * n + start + len];
             let out = &mut b.contrib[i * BLOCK..i * BLOCK + len];
-            // Same arithmetic as `points`: x > 0 also rejects NaN; below it x is finite, so
-            // `min` is a plain compare.
+            // One loop per kind, so `points` inlines to straight-line code the loop vectorises.
+            let fill = |out: &mut [f32], kind| {
+                for (o, &x) in out.iter_mut().zip(col) {
+                    *o = points(kind, cap, weight, x);
+                }
+            };
             match kind {
-                Normalisation::Linear => {
-                    for (o, &x) in out.iter_mut().zip(col) {
-                        let c = if x < cap { x } else { cap };
-                        *o = if x > 0.0 { c / cap * weight } else { 0.0 };
-                    }
-                }
-                Normalisation::Sqrt => {
-                    for (o, &x) in out.iter_mut().zip(col) {
-                        let c = if x < cap { x } else { cap };
-                        *o = if x > 0.0 {
-                            (c / cap).sqrt() * weight
-                        } else {
-                            0.0
-                        };
-                    }
-                }
-                Normalisation::Flag => {
-                    for (o, &x) in out.iter_mut().zip(col) {
-                        *o = if x > 0.0 { weight } else { 0.0 };
-                    }
-                }
+                Normalisation::Linear => fill(out, Normalisation::Linear),
+                Normalisation::Sqrt => fill(out, Normalisation::Sqrt),
+                Normalisation::Flag => fill(out, Normalisation::Flag),
             }
             for (s, &p) in sum.iter_mut().zip(out.iter()) {
                 *s += p;
@@ -426,12 +428,7 @@ mod tests {
             })
             .collect();
         let b = m.score_batch(&rows.concat(), 5).unwrap();
-        let mut columns = vec![0.0f32; n * k];
-        for (r, row) in rows.iter().enumerate() {
-            for (i, &v) in row.iter().enumerate() {
-                columns[i * n + r] = v;
-            }
-        }
+        let columns = to_columns(&rows.concat(), k);
         assert_eq!(m.score_columns(&columns, 5).unwrap(), b);
         for (r, row) in rows.iter().enumerate() {
             let s = m.score_row(row);
