@@ -4,9 +4,9 @@
 //! Measured: the uploads (households.csv and 23 provider files, ~285 MB of CSV, streamed through
 //! HTTP and validated in Wasm) and the run (`POST …/runs`: load the columns from SQLite, score
 //! in the scoring component, exclude, rank, allocate 4,000 across the centres, store the lists
-//! and cases), as wall time at the client; the run's own stage timings; the host's memory peak
-//! (VmHWM). Natively: the same files parsed outside the clock, then the same scoring work
-//! (columns → column-major chunks of 65,536 → `score_columns`, top 3 reasons) timed, best of 3.
+//! and cases), as wall time at the client; the run's own stage timings (scoring: best of the
+//! run and two re-runs); the host's memory peak (VmHWM). Natively: the same files parsed into the same sparse columns outside the clock, then
+//! the same scoring work (`score_sparse`, top 3 reasons from the allocation band) timed, best of 3.
 
 use anyhow::{ensure, Context, Result};
 use bytes::Bytes;
@@ -113,16 +113,34 @@ pub fn run(cx: &Cx) -> Result<Row> {
         "POST runs: {status} {}",
         String::from_utf8_lossy(&body)
     );
-    let hwm = vm_hwm_mb(host.pid());
-    let _ = host.stop();
     let run: Value = serde_json::from_slice(&body)?;
     ensure!(
         run["scored"] == HOUSEHOLDS && run["flagged"] == 4000,
         "unexpected run: {run}"
     );
-    let wasm_score_ms = run["timings_ms"]["score"]
+    // The scoring stage, best of 3 like the native figure: the first run and two re-runs.
+    let mut wasm_score_ms = run["timings_ms"]["score"]
         .as_f64()
         .context("timings_ms.score")?;
+    for _ in 0..2 {
+        let req = Request::post("/api/v1/scoring/cycles/2026-11-12/runs")
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {ADMIN}"))
+            .body(Full::new(Bytes::from_static(br#"{"replace": true}"#)))?;
+        let (status, body) = cx.fetch(host.addr, req)?;
+        ensure!(status.as_u16() == 201, "re-run: {status}");
+        let again: Value = serde_json::from_slice(&body)?;
+        ensure!(
+            again["scored"] == HOUSEHOLDS && again["flagged"] == 4000,
+            "unexpected re-run: {again}"
+        );
+        let ms = again["timings_ms"]["score"]
+            .as_f64()
+            .context("timings_ms.score")?;
+        wasm_score_ms = wasm_score_ms.min(ms);
+    }
+    let hwm = vm_hwm_mb(host.pid());
+    let _ = host.stop();
 
     let columns = load_columns(&data)?;
     let native_ms = native_scoring_ms(&columns);
@@ -185,25 +203,34 @@ fn load_columns(dir: &Path) -> Result<Vec<Vec<f32>>> {
     Ok(cols)
 }
 
-/// The run's scoring stage natively: columns → column-major chunks → `score_columns`; best of 3.
+/// The run's scoring stage natively: the same sparse columns (built outside the clock, as the
+/// run loads them) → `score_sparse`, top 3 reasons; best of 3.
 fn native_scoring_ms(cols: &[Vec<f32>]) -> f64 {
     let model = safetynet_scoring::Model::builtin();
     let n = cols[0].len();
+    let (mut starts, mut rows, mut values) = (vec![0u32], Vec::new(), Vec::new());
+    for col in cols {
+        for (r, &x) in col.iter().enumerate() {
+            if x != 0.0 {
+                rows.push(r as u32);
+                values.push(x);
+            }
+        }
+        starts.push(rows.len() as u32);
+    }
+    let sparse = safetynet_scoring::SparseColumns {
+        households: n,
+        starts: &starts,
+        rows: &rows,
+        values: &values,
+    };
     let mut best = f64::MAX;
     for _ in 0..3 {
         let t = Instant::now();
-        let mut scores = Vec::with_capacity(n);
-        let mut packed = Vec::new();
-        for start in (0..n).step_by(65_536) {
-            let end = (start + 65_536).min(n);
-            packed.clear();
-            for col in cols {
-                packed.extend_from_slice(&col[start..end]);
-            }
-            let b = model.score_columns(&packed, 3).expect("columns");
-            scores.extend(b.scores);
-        }
-        std::hint::black_box(&scores);
+        let b = model
+            .score_sparse(&sparse, 3, model.spec.allocation_min_band)
+            .expect("columns");
+        std::hint::black_box(&b);
         best = best.min(t.elapsed().as_secs_f64() * 1000.0);
     }
     best

@@ -75,13 +75,33 @@ impl wit::Guest for Scoring {
         Ok(batch(m.score_batch(&rows, top as usize)?))
     }
 
-    fn score_columns(
+    fn score_sparse(
         model_json: String,
-        columns: Vec<f32>,
+        columns: wit::SparseColumns,
         top: u32,
-    ) -> Result<wit::Batch, String> {
+        explain: wit::RiskBand,
+    ) -> Result<wit::SparseBatch, String> {
         let m = load(&model_json)?;
-        Ok(batch(m.score_columns(&columns, top as usize)?))
+        let cols = crate::SparseColumns {
+            households: columns.households as usize,
+            starts: &columns.starts,
+            rows: &columns.rows,
+            values: &columns.values,
+        };
+        let explain = match explain {
+            wit::RiskBand::None => RiskBand::None,
+            wit::RiskBand::Low => RiskBand::Low,
+            wit::RiskBand::Medium => RiskBand::Medium,
+            wit::RiskBand::High => RiskBand::High,
+        };
+        let b = m.score_sparse(&cols, top as usize, explain)?;
+        Ok(wit::SparseBatch {
+            rows: b.rows,
+            scores: b.scores,
+            bands: b.bands,
+            reasons: b.reasons,
+            points: b.points,
+        })
     }
 
     fn allocate(quota: u32, demand: Vec<u32>) -> Vec<u32> {

@@ -22,10 +22,12 @@
 pub mod allocate;
 pub mod model;
 pub mod score;
+pub mod sparse;
 
 pub use allocate::allocate;
 pub use model::{Indicator, Interaction, Model, Normalisation, RiskBand, Term};
 pub use score::{Batch, Reason, Scored, NO_REASON};
+pub use sparse::{SparseBatch, SparseColumns};
 
 /// The WIT export; only the Wasm build has it.
 #[cfg(target_arch = "wasm32")]

@@ -105,6 +105,10 @@ pub struct Model {
     pub(crate) compiled: Vec<(Normalisation, f32, f32, f32)>,
     /// Per interaction: (indicator index, min) terms.
     pub(crate) terms: Vec<Vec<(usize, f32)>>,
+    /// The (interaction index, min) terms on indicator i are
+    /// `term_list[term_starts[i]..term_starts[i + 1]]` (flat: one lookup per value).
+    pub(crate) term_starts: Vec<u32>,
+    pub(crate) term_list: Vec<(u32, f32)>,
 }
 
 pub const BUILTIN_JSON: &str = include_str!("../model.json");
@@ -190,6 +194,14 @@ impl Model {
                             term.indicator
                         )
                     })?;
+                // A household without a value holds 0, which must not meet a term: sparse
+                // scoring relies on it, and "owes ≥ 0 months" says nothing anyway.
+                if !(term.min > 0.0 && term.min.is_finite()) {
+                    return Err(format!(
+                        "{}: must be positive",
+                        at(&format!("terms[{j}].min"))
+                    ));
+                }
                 t.push((idx, term.min));
             }
             terms.push(t);
@@ -197,10 +209,23 @@ impl Model {
         if spec.indicators.len() + spec.interactions.len() >= crate::score::NO_REASON as usize {
             return Err("indicators: too many".into());
         }
+        let (mut term_starts, mut term_list) = (vec![0u32], Vec::new());
+        for i in 0..spec.indicators.len() {
+            for (j, t) in terms.iter().enumerate() {
+                for &(idx, min) in t {
+                    if idx == i {
+                        term_list.push((j as u32, min));
+                    }
+                }
+            }
+            term_starts.push(term_list.len() as u32);
+        }
         Ok(Model {
             spec,
             compiled,
             terms,
+            term_starts,
+            term_list,
         })
     }
 
@@ -305,6 +330,11 @@ mod tests {
         assert!(Model::new(spec)
             .unwrap_err()
             .starts_with("interactions[0].terms[1].indicator"));
+        let mut spec = Model::builtin().spec.clone();
+        spec.interactions[1].terms[0].min = 0.0;
+        assert!(Model::new(spec)
+            .unwrap_err()
+            .starts_with("interactions[1].terms[0].min"));
         let mut spec = Model::builtin().spec.clone();
         spec.bands.low = 50.0;
         assert!(Model::new(spec).unwrap_err().starts_with("bands"));

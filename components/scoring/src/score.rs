@@ -42,14 +42,21 @@ pub struct Batch {
 /// column scoring both use this, so they give the same bits. Written as selects (x > 0 also
 /// rejects NaN; past it x is finite, so `min` is a plain compare) so a loop over one column
 /// vectorises.
+///
+/// The kind is chosen by selects, not a `match`: the sparse path meets a different kind at
+/// almost every value, and a jump table there mispredicts. Where the kind is a constant (the
+/// column loops) the unused arm folds away.
 #[inline(always)]
 fn points(kind: Normalisation, cap: f32, weight: f32, x: f32) -> f32 {
     let c = if x < cap { x } else { cap };
-    let n = match kind {
-        Normalisation::Linear => c / cap,
-        Normalisation::Sqrt => (c / cap).sqrt(),
-        Normalisation::Flag => 1.0,
+    let linear = c / cap;
+    let sqrt = linear.sqrt();
+    let n = if kind == Normalisation::Sqrt {
+        sqrt
+    } else {
+        linear
     };
+    let n = if kind == Normalisation::Flag { 1.0 } else { n };
     if x > 0.0 {
         n * weight
     } else {
@@ -72,7 +79,7 @@ fn to_columns(rows: &[f32], k: usize) -> Vec<f32> {
 impl Model {
     /// Points one raw value adds (see [`points`]).
     #[inline]
-    fn points(&self, i: usize, x: f32) -> f32 {
+    pub(crate) fn points(&self, i: usize, x: f32) -> f32 {
         let (kind, cap, _, weight) = self.compiled[i];
         points(kind, cap, weight, x)
     }
@@ -247,28 +254,67 @@ impl Block {
 
     /// Appends row r's `top` largest contributors to `out` (ties: the earlier index).
     fn top_reasons(&self, r: usize, top: usize, out: &mut Batch) {
-        let mut best = [(0.0f32, NO_REASON); MAX_TOP];
-        let mut len = 0;
-        // Points a contributor must exceed to enter: 0 until `top` are held, then the last.
-        let mut floor = 0.0f32;
+        let mut best = TopK::new(top);
         for c in 0..self.contributors {
-            let p = self.contrib[c * BLOCK + r];
-            if p <= floor {
-                continue;
-            }
-            // After every entry with points ≥ p, so earlier indexes win ties.
-            let at = best[..len].iter().position(|(q, _)| p > *q).unwrap_or(len);
-            let end = (len + 1).min(top);
-            best.copy_within(at..end - 1, at + 1);
-            best[at] = (p, c as u16);
-            len = end;
-            if len == top {
-                floor = best[top - 1].0;
-            }
+            best.offer(self.contrib[c * BLOCK + r], c as u16);
         }
-        for &(p, c) in &best[..top] {
-            out.reasons.push(c);
-            out.points.push(p);
+        best.append_to(&mut out.reasons, &mut out.points);
+    }
+}
+
+/// The `top` largest contributors among those offered in index order; ties keep the earlier
+/// index. One threshold compare per offer (most are below it) and an insertion by swaps: no
+/// memset or memmove, which in Wasm are calls out of the module.
+pub(crate) struct TopK {
+    best: [(f32, u16); MAX_TOP],
+    len: usize,
+    top: usize,
+    /// Points an offer must exceed to enter: 0 until `top` are held, then the last held.
+    floor: f32,
+}
+
+impl TopK {
+    #[inline]
+    pub(crate) fn new(top: usize) -> TopK {
+        let top = top.min(MAX_TOP);
+        TopK {
+            best: [(0.0, NO_REASON); MAX_TOP],
+            len: 0,
+            top,
+            floor: if top == 0 { f32::INFINITY } else { 0.0 },
+        }
+    }
+
+    #[inline]
+    pub(crate) fn offer(&mut self, p: f32, c: u16) {
+        if p <= self.floor {
+            return;
+        }
+        // Into the first free slot, or over the last held (p beats it), then up past every
+        // entry with fewer points; equal points stay ahead, so earlier indexes win ties.
+        let mut i = self.len.min(self.top - 1);
+        self.best[i] = (p, c);
+        while i > 0 && p > self.best[i - 1].0 {
+            self.best.swap(i, i - 1);
+            i -= 1;
+        }
+        self.len = (self.len + 1).min(self.top);
+        if self.len == self.top {
+            self.floor = self.best[self.top - 1].0;
+        }
+    }
+
+    /// Appends `top` indexes and points, padded with [`NO_REASON`] and 0.
+    #[inline]
+    pub(crate) fn append_to(&self, reasons: &mut Vec<u16>, points: &mut Vec<f32>) {
+        for t in 0..self.top {
+            let (p, c) = if t < self.len {
+                self.best[t]
+            } else {
+                (0.0, NO_REASON)
+            };
+            reasons.push(c);
+            points.push(p);
         }
     }
 }

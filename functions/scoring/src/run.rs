@@ -19,8 +19,6 @@ use crate::cycle::Cycle;
 use crate::scorer::{self, wit};
 
 pub const DEFAULT_QUOTA: i64 = 4_000;
-/// Rows per call into the scoring component: bounds the packed copy (65,536 × 47 × 4 B ≈ 12 MB).
-const CHUNK: usize = 65_536;
 /// Reasons kept per household.
 const TOP: usize = 3;
 
@@ -78,44 +76,47 @@ pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Re
             "household count does not match the cycle",
         ));
     }
+    // Only the households with a value are loaded (almost every cell is 0), straight into
+    // the shape the scoring component takes: column i is entries starts[i]..starts[i + 1].
     let mut missing_indicators = Vec::new();
-    let mut columns: Vec<Option<Vec<f32>>> = Vec::with_capacity(k);
+    let mut starts = Vec::with_capacity(k + 1);
+    let (mut rows, mut values) = (Vec::new(), Vec::new());
+    starts.push(0u32);
     for ind in &info.indicators {
-        let col = scoring::column(db, &id, &ind.id)?.filter(|c| c.len() == n);
-        if col.is_none() {
-            missing_indicators.push(ind.id.clone());
+        match scoring::column(db, &id, &ind.id)?.filter(|c| c.households == n) {
+            Some(c) => {
+                rows.extend_from_slice(&c.rows);
+                values.extend_from_slice(&c.values);
+            }
+            None => missing_indicators.push(ind.id.clone()),
         }
-        columns.push(col);
+        starts.push(rows.len() as u32);
     }
+    let columns = wit::SparseColumns {
+        households: n as u32,
+        starts,
+        rows,
+        values,
+    };
     let t_load = t0.elapsed();
 
-    // Score: column-major chunks into the component (each column slice copied as loaded; a
-    // missing indicator scores as all zeros).
-    let mut scores = Vec::with_capacity(n);
-    let mut bands = Vec::with_capacity(n);
-    let mut reasons = Vec::with_capacity(n * TOP);
-    let mut points = Vec::with_capacity(n * TOP);
-    let mut packed = Vec::with_capacity(CHUNK.min(n) * k);
-    let mut t_pack = std::time::Duration::ZERO;
-    for start in (0..n).step_by(CHUNK) {
-        let tp = Instant::now();
-        let end = (start + CHUNK).min(n);
-        packed.clear();
-        for col in &columns {
-            match col {
-                Some(col) => packed.extend_from_slice(&col[start..end]),
-                None => packed.resize(packed.len() + (end - start), 0.0),
-            }
-        }
-        t_pack += tp.elapsed();
-        let b = wit::score_columns(&model, &packed, TOP as u32)
-            .map_err(|e| ApiError::internal(format!("scoring: {e}")))?;
-        scores.extend(b.scores);
-        bands.extend(b.bands);
-        reasons.extend(b.reasons);
-        points.extend(b.points);
-    }
+    // Reasons are needed only for households that may be sent to a centre.
+    let scored = wit::score_sparse(&model, &columns, TOP as u32, info.allocation_min_band)
+        .map_err(|e| ApiError::internal(format!("scoring: {e}")))?;
     let t_score = t0.elapsed();
+    // Every household not returned scored 0 in band none. Households in the allocation band
+    // or above have reasons, in row order.
+    let min_band = scorer::band_u8(info.allocation_min_band);
+    let mut scores = vec![0.0f32; n];
+    let mut bands = vec![0u8; n];
+    let mut explained = Vec::new();
+    for (j, &r) in scored.rows.iter().enumerate() {
+        scores[r as usize] = scored.scores[j];
+        bands[r as usize] = scored.bands[j];
+        if scored.bands[j] >= min_band {
+            explained.push(r);
+        }
+    }
 
     // Exclude, rank within each dong, allocate the quota.
     let prev = cycle.previous().id();
@@ -123,7 +124,6 @@ pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Re
         cases::exclusions(db, &prev, previous_run.as_ref().map(|r| r.id.as_str()))?;
     let open: HashSet<String> = open.into_iter().collect();
     let supported: HashSet<String> = supported.into_iter().collect();
-    let min_band = scorer::band_u8(info.allocation_min_band);
     let (mut ex_support, mut ex_open, mut ex_prev) = (0u64, 0u64, 0u64);
     let mut band_counts = [0u64; 4];
     let mut by_dong: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -159,12 +159,14 @@ pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Re
         centres.push(json!({"dong": dong, "at_risk": list.len(), "allocated": take}));
         for (rank, &i) in list.iter().take(take as usize).enumerate() {
             let (hid, _, _) = &households[i];
+            // Flagged households are in the allocation band, so they have reasons.
+            let j = explained.binary_search(&(i as u32)).unwrap_or_default();
             let why = reasons_json(
                 &info,
                 &columns,
-                i,
-                &reasons[i * TOP..(i + 1) * TOP],
-                &points[i * TOP..(i + 1) * TOP],
+                i as u32,
+                &scored.reasons[j * TOP..(j + 1) * TOP],
+                &scored.points[j * TOP..(j + 1) * TOP],
             );
             let score = round2(scores[i]);
             let band = scorer::band_str(bands[i]);
@@ -230,7 +232,6 @@ pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Re
         meta["timings_ms"] = json!({
             "load": ms(t_load),
             "score": ms(t_score - t_load),
-            "score_pack": ms(t_pack),
             "rank_allocate": ms(t_rank - t_score),
             "store": ms(total - t_before_store),
         });
@@ -257,8 +258,8 @@ fn round2(x: f32) -> f64 {
 /// A flagged household's reasons with names, points and the raw value behind each.
 fn reasons_json(
     info: &wit::ModelInfo,
-    columns: &[Option<Vec<f32>>],
-    i: usize,
+    columns: &wit::SparseColumns,
+    household: u32,
     idx: &[u16],
     pts: &[f32],
 ) -> Vec<Value> {
@@ -270,7 +271,10 @@ fn reasons_json(
             let r = r as usize;
             if r < k {
                 let ind = &info.indicators[r];
-                let value = columns[r].as_ref().map_or(0.0, |c| c[i]);
+                let span = columns.starts[r] as usize..columns.starts[r + 1] as usize;
+                let value = columns.rows[span.clone()]
+                    .binary_search(&household)
+                    .map_or(0.0, |at| columns.values[span.start + at]);
                 Some(json!({"id": ind.id, "name_ko": ind.name_ko, "name_en": ind.name_en, "unit": ind.unit, "value": value, "points": round2(p)}))
             } else {
                 info.interactions.get(r - k).map(|x| {

@@ -9,6 +9,7 @@ pub mod crisis;
 pub mod ids;
 pub mod secrets;
 pub mod signature;
+pub mod sparse_column;
 pub mod time;
 pub mod validate;
 

@@ -26,4 +26,5 @@ pub const MIGRATIONS: &[(&str, &[&str])] = &[
     ("0003-cases-follow-up", cases::FOLLOW_UP_SCHEMA),
     ("0002-reminders", reminders::SCHEMA),
     ("0004-events-touch", events::TOUCH_SCHEMA),
+    ("0005-scoring-sparse", scoring::SPARSE_SCHEMA),
 ];

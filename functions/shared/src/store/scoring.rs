@@ -1,7 +1,7 @@
 //! Owner of the bimonthly scoring tables (the `scoring` function): cycles, the household
-//! reference per cycle, provider uploads (stored as one f32 column per indicator, indexed by
-//! household position, so a run reads 47 blobs instead of millions of rows), runs and the
-//! flagged households each run sent to the dong centres.
+//! reference per cycle, provider uploads (stored as one blob per indicator holding only the
+//! households with a value, by position, so a run reads 47 small blobs instead of millions of
+//! rows), runs and the flagged households each run sent to the dong centres.
 
 use serde_json::Value;
 
@@ -68,6 +68,13 @@ pub const SCHEMA: &[&str] = &[
         PRIMARY KEY (run_id, dong, rank)
     ) WITHOUT ROWID",
 ];
+
+/// Provider columns are stored sparse: almost every cell is 0 (see [`SparseColumn`]). Columns
+/// stored before this keep `dense-f32` and are read as before.
+pub const SPARSE_SCHEMA: &[&str] =
+    &["ALTER TABLE scoring_columns ADD COLUMN encoding TEXT NOT NULL DEFAULT 'dense-f32'"];
+
+pub use crate::sparse_column::SparseColumn;
 
 #[derive(Debug, Clone)]
 pub struct Cycle {
@@ -235,12 +242,12 @@ pub fn replace_provider(
     )?;
     for (indicator, values) in columns {
         db.exec(
-            "INSERT OR REPLACE INTO scoring_columns (cycle, indicator, provider, data) VALUES (?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO scoring_columns (cycle, indicator, provider, data, encoding) VALUES (?, ?, ?, ?, 'sparse')",
             &[
                 text(cycle),
                 text(indicator),
                 text(&upload.provider),
-                spin_sdk::sqlite3::Value::Blob(to_bytes(values)),
+                spin_sdk::sqlite3::Value::Blob(SparseColumn::from_dense(values).to_bytes()),
             ],
         )?;
     }
@@ -261,15 +268,20 @@ pub fn replace_provider(
 }
 
 /// One indicator's values by household position, if a provider sent it.
-pub fn column(db: &Db, cycle: &str, indicator: &str) -> ApiResult<Option<Vec<f32>>> {
+/// One indicator's column of the cycle, whichever way it was stored.
+pub fn column(db: &Db, cycle: &str, indicator: &str) -> ApiResult<Option<SparseColumn>> {
     let r = db.exec(
-        "SELECT data FROM scoring_columns WHERE cycle = ? AND indicator = ?",
+        "SELECT data, encoding FROM scoring_columns WHERE cycle = ? AND indicator = ?",
         &[text(cycle), text(indicator)],
     )?;
-    Ok(r.rows
-        .first()
-        .and_then(|row| row.get::<&[u8]>(0))
-        .map(from_bytes))
+    let Some(row) = r.rows.first() else {
+        return Ok(None);
+    };
+    let data = row.get::<&[u8]>(0).unwrap_or_default();
+    Ok(match row.get::<&str>(1) {
+        Some("sparse") => SparseColumn::from_bytes(data),
+        _ => Some(SparseColumn::from_dense_bytes(data)),
+    })
 }
 
 fn to_bytes(v: &[f32]) -> Vec<u8> {
