@@ -5,8 +5,10 @@
 //! HTTP and validated in Wasm) and the run (`POST …/runs`: load the columns from SQLite, score
 //! in the scoring component, exclude, rank, allocate 4,000 across the centres, store the lists
 //! and cases), as wall time at the client; the run's own stage timings (scoring: best of the
-//! run and two re-runs); the host's memory peak (VmHWM). Natively: the same files parsed into the same sparse columns outside the clock, then
-//! the same scoring work (`score_sparse`, top 3 reasons from the allocation band) timed, best of 3.
+//! run and four re-runs); the host's memory peak (VmHWM). Natively: the same files parsed into
+//! the same sparse columns outside the clock, then the same scoring work (`score_sparse`, top 3
+//! reasons from the allocation band) timed, best of 5. The stage takes about 20 ms, so single
+//! runs on a shared machine swing by half; the best of several is the figure to compare.
 
 use anyhow::{ensure, Context, Result};
 use bytes::Bytes;
@@ -118,11 +120,11 @@ pub fn run(cx: &Cx) -> Result<Row> {
         run["scored"] == HOUSEHOLDS && run["flagged"] == 4000,
         "unexpected run: {run}"
     );
-    // The scoring stage, best of 3 like the native figure: the first run and two re-runs.
+    // The scoring stage, best of 5 like the native figure: the first run and four re-runs.
     let mut wasm_score_ms = run["timings_ms"]["score"]
         .as_f64()
         .context("timings_ms.score")?;
-    for _ in 0..2 {
+    for _ in 0..4 {
         let req = Request::post("/api/v1/scoring/cycles/2026-11-12/runs")
             .header("content-type", "application/json")
             .header("authorization", format!("Bearer {ADMIN}"))
@@ -204,7 +206,7 @@ fn load_columns(dir: &Path) -> Result<Vec<Vec<f32>>> {
 }
 
 /// The run's scoring stage natively: the same sparse columns (built outside the clock, as the
-/// run loads them) → `score_sparse`, top 3 reasons; best of 3.
+/// run loads them) → `score_sparse`, top 3 reasons; best of 5.
 fn native_scoring_ms(cols: &[Vec<f32>]) -> f64 {
     let model = safetynet_scoring::Model::builtin();
     let n = cols[0].len();
@@ -225,7 +227,7 @@ fn native_scoring_ms(cols: &[Vec<f32>]) -> f64 {
         values: &values,
     };
     let mut best = f64::MAX;
-    for _ in 0..3 {
+    for _ in 0..5 {
         let t = Instant::now();
         let b = model
             .score_sparse(&sparse, 3, model.spec.allocation_min_band)

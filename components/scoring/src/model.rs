@@ -109,6 +109,8 @@ pub struct Model {
     /// `term_list[term_starts[i]..term_starts[i + 1]]` (flat: one lookup per value).
     pub(crate) term_starts: Vec<u32>,
     pub(crate) term_list: Vec<(u32, f32)>,
+    /// The smallest `min_terms` of any interaction: households with fewer values meet none.
+    pub(crate) fewest_terms: usize,
 }
 
 pub const BUILTIN_JSON: &str = include_str!("../model.json");
@@ -220,12 +222,19 @@ impl Model {
             }
             term_starts.push(term_list.len() as u32);
         }
+        let fewest_terms = spec
+            .interactions
+            .iter()
+            .map(|x| x.min_terms as usize)
+            .min()
+            .unwrap_or(usize::MAX);
         Ok(Model {
             spec,
             compiled,
             terms,
             term_starts,
             term_list,
+            fewest_terms,
         })
     }
 

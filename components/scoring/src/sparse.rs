@@ -120,7 +120,13 @@ impl Model {
                 }
                 let span = span[0] as usize..span[1] as usize;
                 let (indicator, value) = (&block.indicator[span.clone()], &block.value[span]);
-                let score = self.entry_score(indicator, value, &mut held);
+                // Most households have one value: too few for any interaction.
+                let score = if indicator.len() < self.fewest_terms {
+                    held.next_household();
+                    self.capped(self.sum_points(indicator, value))
+                } else {
+                    self.entry_score(indicator, value, &mut held)
+                };
                 if score <= 0.0 {
                     continue;
                 }
@@ -159,6 +165,23 @@ impl Model {
                 sum += x.weight;
             }
         }
+        self.capped(sum)
+    }
+
+    /// The indicators' points of one household, summed in model order.
+    #[inline]
+    fn sum_points(&self, indicator: &[u16], value: &[f32]) -> f32 {
+        let mut sum = 0.0f32;
+        for (&i, &x) in indicator.iter().zip(value) {
+            sum += self.points(i as usize, x);
+        }
+        sum
+    }
+
+    /// `sum.min(max_score)` for sums that are never NaN, as a compare: in Wasm `f32::min` is a
+    /// call to `fminf` (Wasm's own `min` treats NaN differently).
+    #[inline]
+    fn capped(&self, sum: f32) -> f32 {
         if sum < self.spec.max_score {
             sum
         } else {
@@ -220,10 +243,9 @@ impl Regrouped {
         let end = (base + len) as u32;
         for i in 0..k {
             let (from, stop) = (self.next[i], cols.starts[i + 1] as usize);
-            let mut e = from;
-            while e < stop && cols.rows[e] < end {
-                at[cols.rows[e] as usize - base + 1] += 1;
-                e += 1;
+            let e = from + cols.rows[from..stop].partition_point(|&r| r < end);
+            for &r in &cols.rows[from..e] {
+                at[r as usize - base + 1] += 1;
             }
             self.spans[i] = from..e;
             self.next[i] = e;
