@@ -9,6 +9,12 @@
 //! semaphore, so no thread blocks waiting) before its first writing statement and gives it back
 //! when the connection returns to autocommit. Readers never wait for it (WAL readers see the last
 //! commit). The SQLite busy timeout remains as a backstop for writers outside this process.
+//!
+//! A write that starts in autocommit runs, with the rest of its transaction, on the database's
+//! one writer connection instead of the guest's pooled one. Why: in WAL mode a connection drops
+//! its whole page cache whenever another connection has written since it last read, so with
+//! writes spread over the pool every write started cold and re-read its b-tree pages. The writer
+//! connection only ever sees its own writes and keeps its cache.
 
 use anyhow::{Context, Result};
 use rusqlite::types::{Value as SqlValue, ValueRef};
@@ -22,11 +28,13 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 const POOL_KEEP: usize = 64;
 const BUSY_TIMEOUT_MS: u64 = 5_000;
 
-/// A database file with its pool of idle connections and its write gate.
+/// A database file with its pool of idle connections, its write gate and its writer connection.
 pub struct Database {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
-    writer: Arc<Semaphore>,
+    gate: Arc<Semaphore>,
+    /// Taken by whoever holds the gate (so never contended), put back when it is released.
+    writer: Mutex<Option<Connection>>,
 }
 
 impl Database {
@@ -34,7 +42,8 @@ impl Database {
         let db = Arc::new(Self {
             path,
             idle: Mutex::new(Vec::new()),
-            writer: Arc::new(Semaphore::new(1)),
+            gate: Arc::new(Semaphore::new(1)),
+            writer: Mutex::new(None),
         });
         // Open once now so a bad state directory fails at start-up, not on the first request;
         // this also switches the file to WAL, which persists in the file.
@@ -50,8 +59,6 @@ impl Database {
             .with_context(|| format!("opening SQLite database {}", self.path.display()))?;
         conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        // Reads through a shared mapping instead of a pread syscall per page.
-        conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
     }
@@ -68,6 +75,23 @@ impl Database {
         if idle.len() < POOL_KEEP {
             idle.push(conn);
         }
+    }
+
+    /// The writer connection; only for the holder of the gate.
+    fn take_writer(&self) -> Result<Connection> {
+        if let Some(c) = self.writer.lock().unwrap().take() {
+            return Ok(c);
+        }
+        let conn = self.connect()?;
+        // Only the writer reads through a shared mapping: its view never goes stale. A pooled
+        // connection whose view is stale unmaps and remaps its whole mapping on its next read
+        // (a TLB flush on every core, then page faults), which costs more than pread.
+        conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+        Ok(conn)
+    }
+
+    fn return_writer(&self, conn: Connection) {
+        *self.writer.lock().unwrap() = Some(conn);
     }
 
     /// Runs a batch of SQL (the `--sqlite` flag) before serving.
@@ -123,11 +147,21 @@ pub enum SqlError {
 pub struct SqliteConn {
     db: Arc<Database>,
     conn: Option<Connection>,
+    /// The database's writer connection while this guest's write transaction runs on it.
+    writer: Option<Connection>,
     permit: Option<OwnedSemaphorePermit>,
+    /// `last_insert_rowid` and `changes` of the last statement, whichever connection ran it.
+    last: (i64, u64),
 }
 
 impl Drop for SqliteConn {
     fn drop(&mut self) {
+        // Before the gate (a field, dropped after this) is released.
+        if let Some(w) = self.writer.take() {
+            if w.is_autocommit() || w.execute_batch("ROLLBACK").is_ok() {
+                self.db.return_writer(w);
+            }
+        }
         if let Some(conn) = self.conn.take() {
             // A guest that trapped or forgot to commit must not leave a transaction (and the
             // write gate) held; roll back and return the connection clean.
@@ -166,7 +200,9 @@ impl SqliteAccess {
         Ok(SqliteConn {
             db,
             conn: Some(conn),
+            writer: None,
             permit: None,
+            last: (0, 0),
         })
     }
 }
@@ -175,16 +211,26 @@ impl SqliteConn {
     /// Runs one statement, taking the write gate first if the statement writes.
     pub async fn execute(&mut self, sql: &str, params: Vec<SqlValue>) -> Result<Rows, SqlError> {
         if self.permit.is_none() && self.needs_gate(sql)? {
-            let permit = self.db.writer.clone().acquire_owned().await;
+            let permit = self.db.gate.clone().acquire_owned().await;
             self.permit = Some(permit.map_err(|_| SqlError::Io("database closed".into()))?);
+            // A transaction this guest began (deferred) on its own connection stays there.
+            if self.conn.as_ref().is_some_and(|c| c.is_autocommit()) {
+                let w = self.db.take_writer();
+                self.writer = Some(w.map_err(|e| SqlError::Io(format!("{e:#}")))?);
+            }
         }
-        let holds_gate = self.permit.is_some();
-        let conn = self.conn.as_ref().ok_or(SqlError::InvalidConnection)?;
+        let conn = match &self.writer {
+            Some(w) => w,
+            None => self.conn.as_ref().ok_or(SqlError::InvalidConnection)?,
+        };
         // Run inline: a commit's fsync is ~0.1 ms here, cheaper than handing the worker's
         // other tasks to a new thread (block_in_place) for every write.
-        let _ = holds_gate;
         let result = run(conn, sql, &params);
+        self.last = (conn.last_insert_rowid(), conn.changes());
         if conn.is_autocommit() {
+            if let Some(w) = self.writer.take() {
+                self.db.return_writer(w);
+            }
             self.permit = None;
         }
         result.map_err(|e| SqlError::Io(e.to_string()))
@@ -205,11 +251,11 @@ impl SqliteConn {
     }
 
     pub fn last_insert_rowid(&self) -> i64 {
-        self.conn.as_ref().map_or(0, |c| c.last_insert_rowid())
+        self.last.0
     }
 
     pub fn changes(&self) -> u64 {
-        self.conn.as_ref().map_or(0, |c| c.changes())
+        self.last.1
     }
 }
 
