@@ -82,11 +82,12 @@ pub fn engine() -> Result<Engine> {
     // hello (c=1: 4,157-5,235 vs 3,261 req/s) and device-event ingestion.
     pool.linear_memory_keep_resident(0);
     pool.table_keep_resident(0);
-    // Return them in batches: one `madvise` (and cross-core TLB flush) per instance was the
-    // largest per-request cost left. Measured in one session, batch of 32 vs 1: hello c=32
-    // 16,272–16,721 vs 9,025–11,899 req/s, c=1 6,561 vs 4,881, instantiate 16 vs 30 µs. The
-    // cost: a freed slot's pages stay counted in RSS until its batch fills (≤ 31 per core).
-    pool.decommit_batch_size(32);
+    // Return them in small batches: one `madvise` (and cross-core TLB flush) per instance was
+    // among the largest per-request costs. Measured (noisy machine, interleaved runs): hello
+    // c=32 batch 8 vs 1: 10,663 vs 8,150 and 8,603 vs 8,376 req/s. A batch of 32 did more for
+    // hello (16,000+ req/s) but a freed slot's pages stay resident until its batch fills, and
+    // the scoring bench's memory peak went from 542 to 1,033 MB; 8 keeps it at 542 MB.
+    pool.decommit_batch_size(8);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     Ok(Engine::new(&config)?)
 }
