@@ -88,13 +88,7 @@ impl wit::Guest for Scoring {
             rows: &columns.rows,
             values: &columns.values,
         };
-        let explain = match explain {
-            wit::RiskBand::None => RiskBand::None,
-            wit::RiskBand::Low => RiskBand::Low,
-            wit::RiskBand::Medium => RiskBand::Medium,
-            wit::RiskBand::High => RiskBand::High,
-        };
-        let b = m.score_sparse(&cols, top as usize, explain)?;
+        let b = m.score_sparse(&cols, top as usize, band_from_wit(explain))?;
         Ok(wit::SparseBatch {
             rows: b.rows,
             scores: b.scores,
@@ -135,5 +129,14 @@ fn band(b: RiskBand) -> wit::RiskBand {
         RiskBand::Low => wit::RiskBand::Low,
         RiskBand::Medium => wit::RiskBand::Medium,
         RiskBand::High => wit::RiskBand::High,
+    }
+}
+
+fn band_from_wit(b: wit::RiskBand) -> RiskBand {
+    match b {
+        wit::RiskBand::None => RiskBand::None,
+        wit::RiskBand::Low => RiskBand::Low,
+        wit::RiskBand::Medium => RiskBand::Medium,
+        wit::RiskBand::High => RiskBand::High,
     }
 }

@@ -30,11 +30,7 @@ impl SparseColumn {
 
     /// A column stored dense (f32 little-endian by position), as before `0005-scoring-sparse`.
     pub fn from_dense_bytes(b: &[u8]) -> SparseColumn {
-        let values: Vec<f32> = b
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        SparseColumn::from_dense(&values)
+        SparseColumn::from_dense(&f32s_from_le_bytes(b))
     }
 
     /// `households` then (position, value) pairs, all little-endian u32 / f32.
@@ -67,6 +63,19 @@ impl SparseColumn {
     }
 }
 
+/// f32 values as little-endian bytes: how dense columns (before `0005-scoring-sparse`) and a
+/// run's scores are stored.
+pub fn f32s_to_le_bytes(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// The inverse of [`f32s_to_le_bytes`]; a trailing partial value is ignored.
+pub fn f32s_from_le_bytes(b: &[u8]) -> Vec<f32> {
+    b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,8 +91,7 @@ mod tests {
         let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&back.values), bits(&c.values));
         // A column stored dense before 0005-scoring-sparse reads the same.
-        let stored: Vec<u8> = dense.iter().flat_map(|x| x.to_le_bytes()).collect();
-        let old = SparseColumn::from_dense_bytes(&stored);
+        let old = SparseColumn::from_dense_bytes(&f32s_to_le_bytes(&dense));
         assert_eq!((old.households, &old.rows), (7, &c.rows));
         assert_eq!(bits(&old.values), bits(&c.values));
         assert!(SparseColumn::from_bytes(&[1, 0, 0]).is_none());

@@ -75,6 +75,7 @@ pub const SPARSE_SCHEMA: &[&str] =
     &["ALTER TABLE scoring_columns ADD COLUMN encoding TEXT NOT NULL DEFAULT 'dense-f32'"];
 
 pub use crate::sparse_column::SparseColumn;
+use crate::sparse_column::{f32s_from_le_bytes, f32s_to_le_bytes};
 
 #[derive(Debug, Clone)]
 pub struct Cycle {
@@ -267,7 +268,6 @@ pub fn replace_provider(
     Ok(())
 }
 
-/// One indicator's values by household position, if a provider sent it.
 /// One indicator's column of the cycle, whichever way it was stored.
 pub fn column(db: &Db, cycle: &str, indicator: &str) -> ApiResult<Option<SparseColumn>> {
     let r = db.exec(
@@ -282,20 +282,6 @@ pub fn column(db: &Db, cycle: &str, indicator: &str) -> ApiResult<Option<SparseC
         Some("sparse") => SparseColumn::from_bytes(data),
         _ => Some(SparseColumn::from_dense_bytes(data)),
     })
-}
-
-fn to_bytes(v: &[f32]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(v.len() * 4);
-    for x in v {
-        out.extend_from_slice(&x.to_le_bytes());
-    }
-    out
-}
-
-fn from_bytes(b: &[u8]) -> Vec<f32> {
-    b.chunks_exact(4)
-        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -337,7 +323,7 @@ pub fn run_scores(db: &Db, run_id: &str) -> ApiResult<Vec<f32>> {
     Ok(r.rows
         .first()
         .and_then(|row| row.get::<&[u8]>(0))
-        .map(from_bytes)
+        .map(f32s_from_le_bytes)
         .unwrap_or_default())
 }
 
@@ -362,7 +348,7 @@ pub fn insert_run(db: &Db, run: &Run, scores: &[f32]) -> ApiResult<()> {
             text(&run.cycle),
             text(&run.model_version),
             text(run.meta.to_string()),
-            spin_sdk::sqlite3::Value::Blob(to_bytes(scores)),
+            spin_sdk::sqlite3::Value::Blob(f32s_to_le_bytes(scores)),
             int(run.started_at),
             int(run.finished_at),
             text(&run.run_by),
