@@ -140,7 +140,7 @@ impl RequestState {
         statement: String,
         parameters: Vec<SqlValue>,
     ) -> Result<Rows, SqlError> {
-        self.conn(conn)?.execute(&statement, parameters).await
+        self.conn(conn)?.execute(statement, parameters).await
     }
 
     fn sql_open(&mut self, database: &str) -> Result<Resource<SqliteConn>, SqlError> {

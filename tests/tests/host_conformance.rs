@@ -131,6 +131,54 @@ fn kill9_during_writes_keeps_every_answered_row() {
     );
 }
 
+/// Single-statement writes from concurrent requests may be committed together (group commit);
+/// each must still succeed or fail on its own, with its own rowid and change count.
+#[test]
+fn concurrent_single_writes_succeed_or_fail_one_by_one() {
+    let host = start("claims", &[]);
+    let url = host.url("/c/sqlite/claim");
+    const NAMES: usize = 8;
+    const CLAIMERS: usize = 4;
+    const ROUNDS: usize = 10;
+    let mut winners = Vec::new();
+    for round in 0..ROUNDS {
+        // Every name is claimed by several requests released at once; exactly one may win.
+        let start = std::sync::Arc::new(std::sync::Barrier::new(NAMES * CLAIMERS));
+        let claims: Vec<_> = (0..NAMES * CLAIMERS)
+            .map(|i| {
+                let (url, start) = (url.clone(), start.clone());
+                let name = format!("r{round}-n{}", i % NAMES);
+                std::thread::spawn(move || {
+                    start.wait();
+                    (name.clone(), post(&url, &name))
+                })
+            })
+            .collect();
+        for claim in claims {
+            let (name, answer) = claim.join().unwrap();
+            match answer.status {
+                200 => {
+                    let body = answer.json();
+                    assert_eq!(body["changes"], 1, "{name}: {body}");
+                    winners.push((name, body["id"].as_i64().expect("rowid")));
+                }
+                409 => assert!(
+                    answer.body.contains("UNIQUE"),
+                    "{name}: refused for another reason: {}",
+                    answer.body
+                ),
+                other => panic!("{name}: status {other}: {}", answer.body),
+            }
+        }
+    }
+    let names: std::collections::HashSet<_> = winners.iter().map(|(n, _)| n.clone()).collect();
+    let ids: std::collections::HashSet<_> = winners.iter().map(|(_, id)| *id).collect();
+    assert_eq!(winners.len(), NAMES * ROUNDS, "one winner per name");
+    assert_eq!(names.len(), NAMES * ROUNDS);
+    assert_eq!(ids.len(), NAMES * ROUNDS, "every winner saw its own rowid");
+    assert_eq!(get(&url).json()["count"], NAMES * ROUNDS);
+}
+
 #[test]
 fn variables_follow_spin_precedence() {
     let dir = temp_dir("vars");

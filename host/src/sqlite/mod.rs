@@ -15,14 +15,20 @@
 //! its whole page cache whenever another connection has written since it last read, so with
 //! writes spread over the pool every write started cold and re-read its b-tree pages. The writer
 //! connection only ever sees its own writes and keeps its cache.
+//!
+//! A single data-changing statement issued in autocommit (the common case: one INSERT per
+//! device event) is not run by the guest's thread at all but group-committed with others on the
+//! writer connection (see [`group_commit`]).
+
+mod group_commit;
 
 use anyhow::{Context, Result};
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 
 /// Connections kept open for reuse per database; more are opened on demand.
 const POOL_KEEP: usize = 64;
@@ -35,6 +41,8 @@ pub struct Database {
     gate: Arc<Semaphore>,
     /// Taken by whoever holds the gate (so never contended), put back when it is released.
     writer: Mutex<Option<Connection>>,
+    /// Queue to the group-commit thread, started on first use (`None`: it could not start).
+    committer: OnceLock<Option<mpsc::UnboundedSender<group_commit::Job>>>,
 }
 
 impl Database {
@@ -44,6 +52,7 @@ impl Database {
             idle: Mutex::new(Vec::new()),
             gate: Arc::new(Semaphore::new(1)),
             writer: Mutex::new(None),
+            committer: OnceLock::new(),
         });
         // Open once now so a bad state directory fails at start-up, not on the first request;
         // this also switches the file to WAL, which persists in the file.
@@ -92,6 +101,35 @@ impl Database {
 
     fn return_writer(&self, conn: Connection) {
         *self.writer.lock().unwrap() = Some(conn);
+    }
+
+    fn committer(self: &Arc<Self>) -> Option<&mpsc::UnboundedSender<group_commit::Job>> {
+        self.committer
+            .get_or_init(|| match group_commit::start(Arc::downgrade(self)) {
+                Ok(tx) => Some(tx),
+                Err(e) => {
+                    tracing::warn!(error = %e, "group commit unavailable; writes commit one by one");
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// Runs one statement through `committer` and waits until it is durable (or failed).
+    async fn group_commit(
+        committer: &mpsc::UnboundedSender<group_commit::Job>,
+        sql: String,
+        params: Vec<SqlValue>,
+    ) -> Result<(Rows, i64, u64), SqlError> {
+        let (reply, outcome) = oneshot::channel();
+        let job = group_commit::Job { sql, params, reply };
+        if committer.send(job).is_err() {
+            return Err(SqlError::Io("database closed".into()));
+        }
+        match outcome.await {
+            Ok(done) => done.map_err(SqlError::Io),
+            Err(_) => Err(SqlError::Io("write abandoned by the committer".into())),
+        }
     }
 
     /// Runs a batch of SQL (the `--sqlite` flag) before serving.
@@ -173,6 +211,20 @@ impl Drop for SqliteConn {
     }
 }
 
+/// Statement heads that only change rows (SQLite's DML; `WITH` starts a DML with a CTE).
+const DATA_CHANGES: &[&str] = &["INSERT", "UPDATE", "DELETE", "REPLACE", "WITH"];
+
+/// How a statement takes part in writing.
+#[derive(PartialEq, Eq, Clone, Copy)]
+enum Write {
+    /// Reads only (or a deferred BEGIN): runs on the guest's connection, no gate.
+    Read,
+    /// One data change in autocommit: group-committed.
+    Single,
+    /// Anything else that writes, or a statement inside a write transaction: under the gate.
+    Gated,
+}
+
 /// Rows of a query: column names and values.
 pub struct Rows {
     pub columns: Vec<String>,
@@ -209,8 +261,20 @@ impl SqliteAccess {
 
 impl SqliteConn {
     /// Runs one statement, taking the write gate first if the statement writes.
-    pub async fn execute(&mut self, sql: &str, params: Vec<SqlValue>) -> Result<Rows, SqlError> {
-        if self.permit.is_none() && self.needs_gate(sql)? {
+    pub async fn execute(&mut self, sql: String, params: Vec<SqlValue>) -> Result<Rows, SqlError> {
+        let write = match self.permit {
+            Some(_) => Write::Gated,
+            None => self.classify(&sql)?,
+        };
+        if write == Write::Single && self.conn.as_ref().is_some_and(|c| c.is_autocommit()) {
+            if let Some(committer) = self.db.committer() {
+                let (rows, rowid, changes) = Database::group_commit(committer, sql, params).await?;
+                self.last = (rowid, changes);
+                return Ok(rows);
+            }
+        }
+        let sql = sql.as_str();
+        if self.permit.is_none() && write != Write::Read {
             let permit = self.db.gate.clone().acquire_owned().await;
             self.permit = Some(permit.map_err(|_| SqlError::Io("database closed".into()))?);
             // A transaction this guest began (deferred) on its own connection stays there.
@@ -236,17 +300,23 @@ impl SqliteConn {
         result.map_err(|e| SqlError::Io(e.to_string()))
     }
 
-    fn needs_gate(&self, sql: &str) -> Result<bool, SqlError> {
+    /// Whether (and how) a statement issued outside a gated transaction writes.
+    fn classify(&self, sql: &str) -> Result<Write, SqlError> {
         let conn = self.conn.as_ref().ok_or(SqlError::InvalidConnection)?;
         let head = sql.trim_start().to_ascii_uppercase();
         // BEGIN IMMEDIATE/EXCLUSIVE take SQLite's write lock though SQLite calls them read-only.
         if head.starts_with("BEGIN") {
-            return Ok(head.contains("IMMEDIATE") || head.contains("EXCLUSIVE"));
+            let locks = head.contains("IMMEDIATE") || head.contains("EXCLUSIVE");
+            return Ok(if locks { Write::Gated } else { Write::Read });
         }
         match conn.prepare_cached(sql) {
-            Ok(stmt) => Ok(!stmt.readonly()),
+            Ok(stmt) if stmt.readonly() => Ok(Write::Read),
+            // Only plain data changes may share a transaction; schema changes, pragmas,
+            // savepoints and the like keep a commit of their own.
+            Ok(_) if DATA_CHANGES.iter().any(|verb| head.starts_with(verb)) => Ok(Write::Single),
+            Ok(_) => Ok(Write::Gated),
             // Let execution report the syntax error.
-            Err(_) => Ok(false),
+            Err(_) => Ok(Write::Read),
         }
     }
 
