@@ -21,6 +21,8 @@ pub const MAX_DELAY_MINUTES: u32 = 7 * 24 * 60;
 
 const DEFAULT_POLICY_JSON: &str = include_str!("../policy.json");
 
+include!(concat!(env!("OUT_DIR"), "/builtin_policy.rs"));
+
 /// A whole routing policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,16 +93,13 @@ pub enum ContactPick {
 }
 
 impl Policy {
-    /// The built-in policy (`policy.json` compiled in), parsed once per process or instance.
+    /// The built-in policy (`policy.json`, compiled into code by `build.rs`), built once per
+    /// process or instance. Under Spin every request is a fresh instance, so this runs per
+    /// event: no parsing. `builtin_policy_is_valid_and_covers_every_kind` (a unit test) checks
+    /// it against `from_json` of the same file.
     pub fn builtin() -> &'static Policy {
         static BUILTIN: OnceLock<Policy> = OnceLock::new();
-        // Deserialised directly (no JSON tree, no validation pass): under Spin every request
-        // is a fresh instance, so this runs per event. `builtin_policy_is_valid` (a unit test)
-        // checks it with `from_json`.
-        BUILTIN.get_or_init(|| {
-            serde_json::from_str(DEFAULT_POLICY_JSON)
-                .unwrap_or_else(|e| panic!("built-in policy.json is invalid: {e}"))
-        })
+        BUILTIN.get_or_init(builtin_policy)
     }
 
     /// The text of the built-in policy, for tools that want to show or copy it.
@@ -364,7 +363,8 @@ mod tests {
 
     #[test]
     fn builtin_policy_is_valid_and_covers_every_kind() {
-        let policy = Policy::default();
+        // The strict loader's reading of policy.json, and the code build.rs made of it, agree.
+        let policy = Policy::from_json(Policy::builtin_json()).unwrap();
         assert_eq!(&policy, Policy::builtin());
         for kind in EventKind::ALL {
             assert!(policy.kinds.contains_key(kind), "{kind}");
