@@ -260,7 +260,9 @@ impl SqliteAccess {
 }
 
 impl SqliteConn {
-    /// Runs one statement, taking the write gate first if the statement writes.
+    /// Runs one statement: a single data change in autocommit through the group committer;
+    /// any other write under the write gate (which it keeps until the transaction ends); reads
+    /// on the guest's own connection.
     pub async fn execute(&mut self, sql: String, params: Vec<SqlValue>) -> Result<Rows, SqlError> {
         let write = match self.permit {
             Some(_) => Write::Gated,
