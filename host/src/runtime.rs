@@ -86,7 +86,7 @@ pub fn engine() -> Result<Engine> {
     // interleaved pairs (noisy machine): instantiate 13-19 vs 17-26 us, device-event ingest
     // 2,926 vs 2,724 events/s on average.
     pool.table_keep_resident(64 << 10);
-    // Return them in small batches: one `madvise` (and cross-core TLB flush) per instance was
+    // Return memory slots' pages in small batches: one `madvise` (and cross-core TLB flush) per instance was
     // among the largest per-request costs. Measured (noisy machine, interleaved runs): hello
     // c=32 batch 8 vs 1: 10,663 vs 8,150 and 8,603 vs 8,376 req/s. A batch of 32 did more for
     // hello (16,000+ req/s) but a freed slot's pages stay resident until its batch fills, and

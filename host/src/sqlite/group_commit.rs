@@ -83,8 +83,8 @@ fn fail_all(batch: Vec<Job>, why: &str) {
 /// Runs `batch` in one transaction, each statement in its own savepoint, and answers each job
 /// after the commit (or with the commit's error: then nothing of the batch was stored).
 fn commit(conn: &Connection, batch: Vec<Job>) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        return fail_all(batch, &e.to_string());
+    if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
+        return fail_all(batch, &e);
     }
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut replies = Vec::with_capacity(batch.len());
@@ -92,8 +92,8 @@ fn commit(conn: &Connection, batch: Vec<Job>) {
         outcomes.push(one_statement(conn, &job.sql, &job.params));
         replies.push(job.reply);
     }
-    if let Err(e) = conn.execute_batch("COMMIT") {
-        let _ = conn.execute_batch("ROLLBACK");
+    if let Err(e) = exec(conn, "COMMIT") {
+        let _ = exec(conn, "ROLLBACK");
         let why = format!("commit failed: {e}");
         for o in &mut outcomes {
             if o.is_ok() {
@@ -108,14 +108,18 @@ fn commit(conn: &Connection, batch: Vec<Job>) {
     }
 }
 
+/// Runs a parameterless control statement (BEGIN, COMMIT, SAVEPOINT...) from the statement
+/// cache: every batch runs the same few, so they are parsed once.
+fn exec(conn: &Connection, sql: &str) -> Result<(), String> {
+    conn.prepare_cached(sql)
+        .and_then(|mut s| s.execute([]))
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
 /// One statement inside its own savepoint: undone alone if it fails.
 fn one_statement(conn: &Connection, sql: &str, params: &[SqlValue]) -> Outcome {
-    let savepoint = |verb: &str| -> Result<(), String> {
-        conn.prepare_cached(verb)
-            .and_then(|mut s| s.execute([]))
-            .map(drop)
-            .map_err(|e| e.to_string())
-    };
+    let savepoint = |verb: &str| exec(conn, verb);
     savepoint("SAVEPOINT one")?;
     match run(conn, sql, params) {
         Ok(rows) => {

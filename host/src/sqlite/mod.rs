@@ -305,9 +305,14 @@ impl SqliteConn {
     /// Whether (and how) a statement issued outside a gated transaction writes.
     fn classify(&self, sql: &str) -> Result<Write, SqlError> {
         let conn = self.conn.as_ref().ok_or(SqlError::InvalidConnection)?;
-        let head = sql.trim_start().to_ascii_uppercase();
+        let head = sql.trim_start();
+        let starts_with = |verb: &str| {
+            head.get(..verb.len())
+                .is_some_and(|h| h.eq_ignore_ascii_case(verb))
+        };
         // BEGIN IMMEDIATE/EXCLUSIVE take SQLite's write lock though SQLite calls them read-only.
-        if head.starts_with("BEGIN") {
+        if starts_with("BEGIN") {
+            let head = head.to_ascii_uppercase();
             let locks = head.contains("IMMEDIATE") || head.contains("EXCLUSIVE");
             return Ok(if locks { Write::Gated } else { Write::Read });
         }
@@ -315,7 +320,7 @@ impl SqliteConn {
             Ok(stmt) if stmt.readonly() => Ok(Write::Read),
             // Only plain data changes may share a transaction; schema changes, pragmas,
             // savepoints and the like keep a commit of their own.
-            Ok(_) if DATA_CHANGES.iter().any(|verb| head.starts_with(verb)) => Ok(Write::Single),
+            Ok(_) if DATA_CHANGES.iter().any(|verb| starts_with(verb)) => Ok(Write::Single),
             Ok(_) => Ok(Write::Gated),
             // Let execution report the syntax error.
             Err(_) => Ok(Write::Read),
