@@ -64,6 +64,9 @@ pub fn engine() -> Result<Engine> {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
+    // Guests here are WASI 0.2 (Spin 3.x): nothing uses the component model's async ABI, and
+    // leaving it on makes every host call create and delete a task record in the store.
+    config.concurrency_support(false);
     // `SAFETYNET_PROFILE=perfmap` lets `perf` name JIT-compiled Wasm functions.
     if std::env::var("SAFETYNET_PROFILE").as_deref() == Ok("perfmap") {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
