@@ -126,6 +126,20 @@ impl Host {
         self.child.id()
     }
 
+    /// CPU time (user + system) the host has used so far, from /proc; `None` off Linux.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).ok()?;
+        // Fields after the command name (which may hold spaces) start at state, field 3;
+        // utime and stime are fields 14 and 15, in clock ticks.
+        let rest = stat.rsplit_once(')')?.1;
+        let mut fields = rest.split_whitespace().skip(11);
+        let ticks: u64 =
+            fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+        // SAFETY: sysconf only reads a configuration value.
+        let per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        (per_sec > 0).then(|| Duration::from_secs_f64(ticks as f64 / per_sec as f64))
+    }
+
     /// The exit status if the host has already exited by itself (a crash during a case).
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.child.try_wait().ok().flatten()

@@ -169,6 +169,7 @@ pub fn run(cx: &Cx) -> Result<Row> {
     }
     let prepared = Arc::new(prepared);
     let ts2 = ts.clone();
+    let cpu_before = host.cpu_time();
     let report = cx.load_until(addr, 32, Limit::Count(EVENTS), move |i| {
         let (body, sig) = &prepared[i as usize % prepared.len()];
         Request::post("/api/v1/device-events")
@@ -178,6 +179,14 @@ pub fn run(cx: &Cx) -> Result<Row> {
             .body(Full::new(body.clone()))
             .expect("valid POST")
     })?;
+    // Host CPU per event: steadier than events/s on a shared machine, for comparing builds.
+    let cpu_per_event = match (cpu_before, host.cpu_time()) {
+        (Some(a), Some(b)) => format!(
+            "; host CPU {} µs/event",
+            (b - a).as_micros() / EVENTS as u128
+        ),
+        _ => String::new(),
+    };
     let _ = host.stop();
 
     let db = rusqlite::Connection::open(dir.join("sqlite_db.db"))?;
@@ -199,7 +208,7 @@ pub fn run(cx: &Cx) -> Result<Row> {
         .check("stored exactly once", once)
         .vs_case(crate::cases::HELLO_C32)
         .note(format!(
-            "{stored} stored / {distinct} distinct / {} answered 200 of {EVENTS}; {emergencies} emergencies → {incidents} incidents, {} dispatches at fake 119 ({} distinct keys), {} requests at the sinks",
+            "{stored} stored / {distinct} distinct / {} answered 200 of {EVENTS}; {emergencies} emergencies → {incidents} incidents, {} dispatches at fake 119 ({} distinct keys), {} requests at the sinks{cpu_per_event}",
             report.status_200,
             received.iter().filter(|k| k.starts_with("/dispatch")).count(),
             dispatch_keys.len(),

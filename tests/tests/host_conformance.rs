@@ -264,6 +264,33 @@ fn outbound_http_only_to_allowed_hosts() {
 }
 
 #[test]
+fn every_request_starts_from_a_clean_instance() {
+    // The host reuses memory slots and keeps their dirty pages resident between instances;
+    // whatever one request left in statics or on the heap must be gone for the next.
+    let host = start("fresh", &[]);
+    let url = host.url("/c/fresh");
+    let check = |r: safetynet_tests::Answer| {
+        assert_eq!(r.status, 200, "{}", r.body);
+        let body = r.json();
+        for field in ["earlier_calls", "static_dirty", "heap_dirty"] {
+            assert_eq!(body[field], 0, "{field}: {body}");
+        }
+    };
+    for _ in 0..50 {
+        check(get(&url));
+    }
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || (0..25).map(|_| get(&url)).collect::<Vec<_>>())
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap().into_iter().for_each(check);
+    }
+}
+
+#[test]
 fn wit_dependency_is_composed_and_called() {
     let host = start("deps", &[]);
     let r = get(&host.url("/c/greet?name=ulsan"));

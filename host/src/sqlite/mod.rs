@@ -150,6 +150,7 @@ pub struct Databases {
 impl Databases {
     /// Opens every label used by any component in `state_dir`.
     pub fn open(state_dir: &Path, labels: impl IntoIterator<Item = String>) -> Result<Self> {
+        configure_library();
         std::fs::create_dir_all(state_dir)
             .with_context(|| format!("creating state directory {}", state_dir.display()))?;
         let mut dbs = HashMap::new();
@@ -170,6 +171,28 @@ impl Databases {
     pub fn get(&self, label: &str) -> Option<Arc<Database>> {
         self.dbs.get(label).cloned()
     }
+}
+
+/// Process-wide SQLite settings, applied before the library initialises (on first open).
+///
+/// Allocation statistics off: SQLite otherwise counts every allocation under one global mutex
+/// (for `sqlite3_memory_used`, which nothing here reads), so connections on different threads
+/// contend on it for every row they touch.
+fn configure_library() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: called before any connection exists, as sqlite3_config requires; the option
+        // takes one int.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_config(
+                rusqlite::ffi::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::ffi::c_int,
+            )
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            tracing::warn!(rc, "SQLite allocation statistics stay on");
+        }
+    });
 }
 
 /// Errors as the guest sees them; mapped onto each WIT version's `error` variant.
