@@ -71,6 +71,23 @@ pub fn engine() -> Result<Engine> {
     if std::env::var("SAFETYNET_PROFILE").as_deref() == Ok("perfmap") {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }
+    // PAGEMAP_SCAN is required rather than merely wanted: without it wasmtime would memset
+    // the whole kept range on every deallocation, which measured slower than keeping nothing.
+    match Engine::new(config.allocation_strategy(pooling(true))) {
+        Ok(engine) => Ok(engine),
+        Err(e) => {
+            tracing::info!(
+                reason = %e,
+                "PAGEMAP_SCAN unavailable: memory pages go back to the kernel after each instance"
+            );
+            Ok(Engine::new(config.allocation_strategy(pooling(false)))?)
+        }
+    }
+}
+
+/// The instance pool; `resident` keeps memory slots' dirty pages between instances (it needs
+/// Linux's PAGEMAP_SCAN, see below).
+fn pooling(resident: bool) -> InstanceAllocationStrategy {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(1_000);
     pool.total_core_instances(4_000);
@@ -81,16 +98,18 @@ pub fn engine() -> Result<Engine> {
     // Scoring holds whole cycles in memory; give components room.
     pool.max_memory_size(2 << 30);
     // Keep up to 4 MiB of each memory slot's dirty pages resident and reset just those in place,
-    // found with Linux's PAGEMAP_SCAN (kernel 6.7+; elsewhere wasmtime falls back to zeroing
-    // the lowest 4 MiB). The next instance in the slot then takes no page faults on them, and
-    // no `madvise` (with its cross-core TLB flush) is issued for a typical request. Measured in
+    // found with Linux's PAGEMAP_SCAN (kernel 6.7+; elsewhere slots keep nothing, as before).
+    // The next instance in the slot then takes no page faults on them, and no `madvise` (with
+    // its cross-core TLB flush) is issued for a typical request. Measured in
     // interleaved runs against returning every page to the kernel (keep-resident 0): device
     // events 3,233-4,784 vs 2,774-4,042 events/s (better in 3 of 4 rounds; 1 MiB won all 4),
     // hello c=32 23,094-28,097 vs 19,561-19,660 req/s; the scoring bench's memory peak went from
     // 496 to 558 MB. Without PAGEMAP_SCAN a keep-resident memset of the whole range measured
     // slower than the default, so the scan is what makes this pay.
-    pool.pagemap_scan(wasmtime::Enabled::Auto);
-    pool.linear_memory_keep_resident(4 << 20);
+    if resident {
+        pool.pagemap_scan(wasmtime::Enabled::Yes);
+        pool.linear_memory_keep_resident(4 << 20);
+    }
     // Tables are small (a function table is a few KiB of pointers) and every instance touches
     // them, so zeroing them in place beats a page fault per table per request. Measured in 6
     // interleaved pairs (noisy machine): instantiate 13-19 vs 17-26 us, device-event ingest
@@ -102,8 +121,7 @@ pub fn engine() -> Result<Engine> {
     // hello (16,000+ req/s) but a freed slot's pages stay resident until its batch fills, and
     // the scoring bench's memory peak went from 542 to 1,033 MB; 8 keeps it at 542 MB.
     pool.decommit_batch_size(8);
-    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-    Ok(Engine::new(&config)?)
+    InstanceAllocationStrategy::Pooling(pool)
 }
 
 /// How often running guests yield to the async runtime (see [`Prepared::new_store`]).
