@@ -165,14 +165,3 @@ pub fn rows(r: &QueryResult) -> impl Iterator<Item = Row<'_>> {
         prefix: "",
     })
 }
-
-/// `cols` ("a, b") as `alias.a AS prefix_a, alias.b AS prefix_b`, for [`Row::prefixed`].
-pub fn aliased(cols: &str, alias: &str, prefix: &str) -> String {
-    cols.split(',')
-        .map(|c| {
-            let c = c.trim();
-            format!("{alias}.{c} AS {prefix}{c}")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
