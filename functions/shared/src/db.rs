@@ -111,6 +111,9 @@ pub struct Row<'a> {
     columns: &'a [String],
     values: &'a [Value],
     prefix: &'a str,
+    /// Where the next lookup starts: mappers read columns in the order they were selected, so
+    /// this makes a lookup one comparison instead of a scan of every column.
+    next: std::cell::Cell<usize>,
 }
 
 impl<'a> Row<'a> {
@@ -121,13 +124,16 @@ impl<'a> Row<'a> {
             columns: self.columns,
             values: self.values,
             prefix,
+            next: std::cell::Cell::new(0),
         }
     }
     fn at(&self, col: &str) -> Option<&'a Value> {
-        let i = self
-            .columns
-            .iter()
-            .position(|c| c.strip_prefix(self.prefix) == Some(col))?;
+        let n = self.columns.len();
+        let start = self.next.get();
+        let i = (0..n)
+            .map(|k| (start + k) % n)
+            .find(|&i| self.columns[i].strip_prefix(self.prefix) == Some(col))?;
+        self.next.set(i + 1);
         self.values.get(i)
     }
     pub fn str(&self, col: &str) -> String {
@@ -163,5 +169,6 @@ pub fn rows(r: &QueryResult) -> impl Iterator<Item = Row<'_>> {
         columns: &r.columns,
         values: &row.values,
         prefix: "",
+        next: std::cell::Cell::new(0),
     })
 }
