@@ -266,13 +266,13 @@ fn outbound_http_only_to_allowed_hosts() {
 #[test]
 fn every_request_starts_from_a_clean_instance() {
     // The host reuses memory slots and keeps their dirty pages resident between instances;
-    // whatever one request left in statics or on the heap must be gone for the next.
+    // whatever one request left in statics or in grown memory must be gone for the next.
     let host = start("fresh", &[]);
     let url = host.url("/c/fresh");
     let check = |r: safetynet_tests::Answer| {
         assert_eq!(r.status, 200, "{}", r.body);
         let body = r.json();
-        for field in ["earlier_calls", "static_dirty", "heap_dirty"] {
+        for field in ["earlier_calls", "static_dirty", "grown_dirty"] {
             assert_eq!(body[field], 0, "{field}: {body}");
         }
     };

@@ -91,7 +91,7 @@ enum Outcome {
 
 /// The first value of a request header, if it is text.
 fn header(headers: &spin_sdk::http::Headers, name: &str) -> Option<String> {
-    let value = headers.get(&name.to_string()).into_iter().next()?;
+    let value = headers.get(name).into_iter().next()?;
     String::from_utf8(value).ok()
 }
 
