@@ -100,12 +100,12 @@ fn pooling(resident: bool) -> InstanceAllocationStrategy {
     // Keep up to 4 MiB of each memory slot's dirty pages resident and reset just those in place,
     // found with Linux's PAGEMAP_SCAN (kernel 6.7+; elsewhere slots keep nothing, as before).
     // The next instance in the slot then takes no page faults on them, and no `madvise` (with
-    // its cross-core TLB flush) is issued for a typical request. Measured in
-    // interleaved runs against returning every page to the kernel (keep-resident 0): device
-    // events 3,233-4,784 vs 2,774-4,042 events/s (better in 3 of 4 rounds; 1 MiB won all 4),
-    // hello c=32 23,094-28,097 vs 19,561-19,660 req/s; the scoring bench's memory peak went from
-    // 496 to 558 MB. Without PAGEMAP_SCAN a keep-resident memset of the whole range measured
-    // slower than the default, so the scan is what makes this pay.
+    // its cross-core TLB flush) is issued for a typical request. Measured in interleaved runs
+    // against returning every page to the kernel (keep-resident 0): device events 3,233-4,784
+    // vs 2,774-4,042 events/s (better in 3 of 4 rounds; 1 MiB won all 4), hello c=32
+    // 23,094-28,097 vs 19,561-19,660 req/s; the scoring bench's memory peak went from 496 to
+    // 558 MB. Without PAGEMAP_SCAN a keep-resident memset of the whole range measured slower
+    // than the default, so the scan is what makes this pay.
     if resident {
         pool.pagemap_scan(wasmtime::Enabled::Yes);
         pool.linear_memory_keep_resident(4 << 20);
@@ -115,8 +115,8 @@ fn pooling(resident: bool) -> InstanceAllocationStrategy {
     // interleaved pairs (noisy machine): instantiate 13-19 vs 17-26 us, device-event ingest
     // 2,926 vs 2,724 events/s on average.
     pool.table_keep_resident(64 << 10);
-    // Return memory slots' pages in small batches: one `madvise` (and cross-core TLB flush) per instance was
-    // among the largest per-request costs. Measured (noisy machine, interleaved runs): hello
+    // Return memory slots' pages in small batches: one `madvise` (and cross-core TLB flush) per
+    // instance was among the largest per-request costs. Measured (noisy machine, interleaved runs): hello
     // c=32 batch 8 vs 1: 10,663 vs 8,150 and 8,603 vs 8,376 req/s. A batch of 32 did more for
     // hello (16,000+ req/s) but a freed slot's pages stay resident until its batch fills, and
     // the scoring bench's memory peak went from 542 to 1,033 MB; 8 keeps it at 542 MB.

@@ -108,7 +108,7 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
     let body = req
         .into_body()
         .await
-        .map_err(|_| ApiError::new(400, "bad_body", "the request body could not be read"))?;
+        .map_err(|_| ApiError::bad_request("the request body could not be read"))?;
     let body = body.as_slice();
     let v = parse_body(body)?;
 
