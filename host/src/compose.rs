@@ -1,109 +1,201 @@
-//! `[component.X.dependencies]`: plugging library components into a component's imports.
+//! `[component.X.dependencies]`: plugging library components into a component's imports, by the
+//! rules of Spin's composer (`crates/compose` in Spin 4.0.2), so that a manifest Spin refuses is
+//! refused here too, with the same message.
 //!
-//! Like Spin's own composer, this uses `wac-graph`: the main component is instantiated with the
-//! named imports satisfied by the dependencies' exports; everything else the dependencies import
-//! (WASI, shared type interfaces) becomes an import of the composed component for the host.
+//! Those rules, in the order Spin applies them:
+//! 1. every dependency key must match at least one import of the component
+//!    ([`ComposeError::UnmatchedDependencyName`]);
+//! 2. each dependency component is registered in the composition graph under its *package* name
+//!    (`ns:pkg` of `ns:pkg/iface@v`) or its plain name, so two dependencies from one package
+//!    cannot coexist ("package `ns:pkg` has already been registered in the graph");
+//! 3. an import that two dependency keys match is a conflict
+//!    ([`ComposeError::DependencyConflicts`]);
+//! 4. the dependency must export the import's exact name, or the `export` the manifest names
+//!    ([`ComposeError::MissingExport`]), with a type the import accepts;
+//! 5. the composed component exports everything the main component exports; whatever the
+//!    dependencies import beyond that (WASI, shared type interfaces) stays an import for the host.
 
-use anyhow::{anyhow, bail, Context, Result};
-use wac_graph::types::Package;
-use wac_graph::{CompositionGraph, EncodeOptions};
+use thiserror::Error;
+use wac_graph::types::{Package, SubtypeChecker, WorldId};
+use wac_graph::{CompositionGraph, EncodeOptions, NodeId};
 
+use crate::dependency::DependencyName;
 use crate::manifest::Dependency;
 
+/// Why a component's dependencies cannot be composed. Messages are Spin's, so an operator who
+/// moves between the two runtimes reads the same words.
+#[derive(Debug, Error)]
+pub enum ComposeError {
+    #[error(
+        "dependency '{dependency_name}' doesn't match any imports of component '{component_id}'"
+    )]
+    UnmatchedDependencyName {
+        component_id: String,
+        dependency_name: DependencyName,
+    },
+    #[error("component '{component_id}' has dependency conflicts: {}", format_conflicts(.conflicts))]
+    DependencyConflicts {
+        component_id: String,
+        conflicts: Vec<(String, Vec<DependencyName>)>,
+    },
+    #[error(
+        "dependency '{dependency_name}' doesn't export '{export_name}' to satisfy import '{import_name}'"
+    )]
+    MissingExport {
+        dependency_name: DependencyName,
+        export_name: String,
+        import_name: String,
+    },
+    #[error("an error occurred when preparing dependencies")]
+    Prepare(#[source] anyhow::Error),
+    #[error("failed to encode composition graph: {0}")]
+    Encode(#[source] anyhow::Error),
+}
+
+fn format_conflicts(conflicts: &[(String, Vec<DependencyName>)]) -> String {
+    conflicts
+        .iter()
+        .map(|(import, deps)| {
+            let deps: Vec<String> = deps.iter().map(ToString::to_string).collect();
+            format!(
+                "import '{import}' satisfied by dependencies: '{}'",
+                deps.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A dependency registered in the graph, waiting to be wired to the imports it matched.
+#[derive(Clone)]
+struct Registered {
+    name: DependencyName,
+    world: WorldId,
+    instance: NodeId,
+    export: Option<String>,
+}
+
 /// Returns the composed component bytes, or `main` unchanged when there are no dependencies.
-pub fn compose(component_id: &str, main: Vec<u8>, deps: &[Dependency]) -> Result<Vec<u8>> {
+pub fn compose(
+    component_id: &str,
+    main: Vec<u8>,
+    deps: &[Dependency],
+) -> Result<Vec<u8>, ComposeError> {
     if deps.is_empty() {
         return Ok(main);
     }
     let mut graph = CompositionGraph::new();
-    let main_pkg = Package::from_bytes("app:main", None, main, graph.types_mut())
-        .with_context(|| format!("component.{component_id}.source: not a component"))?;
-    let main_id = graph.register_package(main_pkg)?;
-    let main_imports: Vec<String> = graph.types()[graph[main_id].ty()]
-        .imports
-        .keys()
-        .cloned()
-        .collect();
-    let main_exports: Vec<String> = graph.types()[graph[main_id].ty()]
-        .exports
-        .keys()
-        .cloned()
-        .collect();
-    let main_inst = graph.instantiate(main_id);
+    let (main_world, main_inst) =
+        register(&mut graph, component_id, main).map_err(ComposeError::Prepare)?;
 
-    for (i, dep) in deps.iter().enumerate() {
-        let field = format!("component.{component_id}.dependencies.\"{}\"", dep.import);
-        let bytes = std::fs::read(&dep.path)
-            .with_context(|| format!("{field}.path: reading {}", dep.path.display()))?;
-        let pkg = Package::from_bytes(&format!("app:dep{i}"), None, bytes, graph.types_mut())
-            .with_context(|| format!("{field}.path: not a component"))?;
-        let dep_id = graph.register_package(pkg)?;
-        let dep_exports: Vec<String> = graph.types()[graph[dep_id].ty()]
-            .exports
-            .keys()
-            .cloned()
-            .collect();
-
-        // The key names an interface (`ns:pkg/iface@ver`) or a whole package (`ns:pkg`).
-        let targets: Vec<&String> = main_imports
-            .iter()
-            .filter(|imp| matches_key(imp, &dep.import))
-            .collect();
-        if targets.is_empty() {
-            bail!(
-                "{field}: the component imports nothing named {:?}",
-                dep.import
-            );
+    // Which dependency satisfies which import; more than one is a conflict.
+    let imports: Vec<String> = graph.types()[main_world].imports.keys().cloned().collect();
+    let mut by_import: std::collections::BTreeMap<String, Vec<Registered>> = Default::default();
+    for dep in deps {
+        let mut matched = Vec::new();
+        for import in &imports {
+            if dep
+                .name
+                .matches_import(import)
+                .map_err(ComposeError::Prepare)?
+            {
+                matched.push(import.clone());
+            }
         }
-        let dep_inst = graph.instantiate(dep_id);
-        for import in targets {
-            let wanted = dep.export.clone().unwrap_or_else(|| import.clone());
-            let export = dep_exports
-                .iter()
-                .find(|e| **e == wanted || unversioned(e) == unversioned(&wanted))
-                .ok_or_else(|| {
-                    anyhow!(
-                        "{field}: dependency exports no {wanted:?} (it exports {dep_exports:?})"
-                    )
-                })?;
-            let alias = graph.alias_instance_export(dep_inst, export)?;
-            graph
-                .set_instantiation_argument(main_inst, import, alias)
-                .with_context(|| format!("{field}: {export:?} does not fit import {import:?}"))?;
+        if matched.is_empty() {
+            return Err(ComposeError::UnmatchedDependencyName {
+                component_id: component_id.to_string(),
+                dependency_name: dep.name.clone(),
+            });
+        }
+        let bytes = std::fs::read(&dep.path)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "dependency '{}': reading {}: {e}",
+                    dep.name,
+                    dep.path.display()
+                )
+            })
+            .map_err(ComposeError::Prepare)?;
+        let (world, instance) = register(&mut graph, &dep.name.registration_name(), bytes)
+            .map_err(ComposeError::Prepare)?;
+        let registered = Registered {
+            name: dep.name.clone(),
+            world,
+            instance,
+            export: dep.export.clone(),
+        };
+        for import in matched {
+            by_import
+                .entry(import)
+                .or_default()
+                .push(registered.clone());
         }
     }
+    let (conflicts, wired): (Vec<_>, Vec<_>) =
+        by_import.into_iter().partition(|(_, regs)| regs.len() > 1);
+    if !conflicts.is_empty() {
+        return Err(ComposeError::DependencyConflicts {
+            component_id: component_id.to_string(),
+            conflicts: conflicts
+                .into_iter()
+                .map(|(import, regs)| (import, regs.into_iter().map(|r| r.name).collect()))
+                .collect(),
+        });
+    }
 
-    for name in main_exports {
-        let alias = graph.alias_instance_export(main_inst, &name)?;
-        graph.export(alias, &name)?;
+    let mut cache = Default::default();
+    let mut checker = SubtypeChecker::new(&mut cache);
+    for (import, mut regs) in wired {
+        let dep = regs.remove(0);
+        let export = dep.export.clone().unwrap_or_else(|| import.clone());
+        let Some(export_ty) = graph.types()[dep.world].exports.get(&export).copied() else {
+            return Err(ComposeError::MissingExport {
+                dependency_name: dep.name,
+                export_name: export,
+                import_name: import,
+            });
+        };
+        let import_ty = graph.types()[main_world].imports[&import];
+        checker
+            .is_subtype(export_ty, graph.types(), import_ty, graph.types())
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "dependency '{}' exports '{export}' which is not compatible with import '{import}': {e:#}",
+                    dep.name
+                )
+            })
+            .map_err(ComposeError::Prepare)?;
+        let alias = graph
+            .alias_instance_export(dep.instance, &export)
+            .map_err(|e| ComposeError::Prepare(e.into()))?;
+        graph
+            .set_instantiation_argument(main_inst, &import, alias)
+            .map_err(|e| ComposeError::Prepare(e.into()))?;
+    }
+
+    let exports: Vec<String> = graph.types()[main_world].exports.keys().cloned().collect();
+    for name in exports {
+        let alias = graph
+            .alias_instance_export(main_inst, &name)
+            .map_err(|e| ComposeError::Prepare(e.into()))?;
+        graph
+            .export(alias, &name)
+            .map_err(|e| ComposeError::Prepare(e.into()))?;
     }
     graph
         .encode(EncodeOptions::default())
-        .with_context(|| format!("component.{component_id}: composing dependencies"))
+        .map_err(|e| ComposeError::Encode(e.into()))
 }
 
-fn unversioned(name: &str) -> &str {
-    name.split('@').next().unwrap_or(name)
-}
-
-fn matches_key(import: &str, key: &str) -> bool {
-    if import == key || unversioned(import) == unversioned(key) {
-        return true;
-    }
-    // Package-level key: every interface of that package.
-    !key.contains('/') && unversioned(import).split('/').next() == Some(unversioned(key))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::matches_key;
-
-    #[test]
-    fn keys_match_interfaces_and_packages() {
-        assert!(matches_key("a:b/c@0.1.0", "a:b/c@0.1.0"));
-        assert!(matches_key("a:b/c@0.1.0", "a:b/c"));
-        assert!(matches_key("a:b/c@0.1.0", "a:b"));
-        assert!(!matches_key("a:b/c@0.1.0", "a:b/d"));
-        assert!(!matches_key("a:bc/x", "a:b"));
-    }
+/// Registers a component under `name` and instantiates it.
+fn register(
+    graph: &mut CompositionGraph,
+    name: &str,
+    bytes: Vec<u8>,
+) -> anyhow::Result<(WorldId, NodeId)> {
+    let package = Package::from_bytes(name, None, bytes, graph.types_mut())?;
+    let world = package.ty();
+    let id = graph.register_package(package)?;
+    Ok((world, graph.instantiate(id)))
 }

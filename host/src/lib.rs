@@ -6,6 +6,7 @@
 //! `allowed_outbound_hosts`), Spin SQLite and variables, and component dependencies.
 
 pub mod compose;
+pub mod dependency;
 pub mod manifest;
 pub mod outbound;
 pub mod routes;

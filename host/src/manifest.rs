@@ -9,9 +9,13 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::dependency::DependencyName;
 use crate::template::Template;
 
+/// The keys Spin 3.x knows; like Spin, an unknown key is an error rather than silently ignored
+/// (a misspelt `allowed_outbound_host` would otherwise load here and fail there).
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawManifest {
     spin_manifest_version: toml::Value,
     application: RawApplication,
@@ -24,8 +28,16 @@ struct RawManifest {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // documented keys the host accepts and has no use for
 struct RawApplication {
     name: String,
+    version: Option<String>,
+    description: Option<String>,
+    authors: Option<Vec<String>>,
+    targets: Option<toml::Value>,
+    trigger: Option<toml::Value>,
+    tool: Option<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -54,8 +66,20 @@ pub struct VariableDef {
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // documented keys the host accepts and has no use for
 struct RawComponent {
     source: toml::Value,
+    description: Option<String>,
+    files: Option<toml::Value>,
+    exclude_files: Option<toml::Value>,
+    allowed_http_hosts: Option<toml::Value>,
+    key_value_stores: Option<toml::Value>,
+    ai_models: Option<toml::Value>,
+    build: Option<toml::Value>,
+    tool: Option<toml::Value>,
+    #[serde(default)]
+    dependencies_inherit_configuration: bool,
     #[serde(default)]
     allowed_outbound_hosts: Vec<String>,
     #[serde(default)]
@@ -75,6 +99,7 @@ struct RawDependency {
     export: Option<String>,
     version: Option<String>,
     registry: Option<String>,
+    package: Option<String>,
     url: Option<String>,
     digest: Option<String>,
 }
@@ -96,14 +121,18 @@ pub struct Component {
     pub sqlite_databases: Vec<String>,
     pub variables: BTreeMap<String, Template>,
     pub environment: BTreeMap<String, String>,
+    /// In Spin's order (sorted by parsed name), which decides which clash is reported.
     pub dependencies: Vec<Dependency>,
+    /// `dependencies_inherit_configuration`: whether dependencies may use this component's
+    /// capabilities (outbound hosts, databases, variables, environment).
+    pub dependencies_inherit_configuration: bool,
 }
 
 /// A WIT import of a component satisfied by another component's export.
 #[derive(Debug, Clone)]
 pub struct Dependency {
-    /// The import name, e.g. `safetynet:care/routing@0.1.0`.
-    pub import: String,
+    /// The key as parsed, e.g. `safetynet:routing/routing@0.2.0`.
+    pub name: DependencyName,
     /// Which export of the dependency to use (defaults to the import name).
     pub export: Option<String>,
     pub path: PathBuf,
@@ -186,9 +215,14 @@ pub fn parse(text: &str, base: &Path) -> Result<App> {
             variables.insert(name, t);
         }
         let mut dependencies = Vec::new();
-        for (import, dep) in rc.dependencies {
-            let f = field(&format!("dependencies.\"{import}\""));
-            if dep.version.is_some() || dep.registry.is_some() || dep.url.is_some() {
+        for (key, dep) in rc.dependencies {
+            let f = field(&format!("dependencies.\"{key}\""));
+            let name: DependencyName = key.parse().with_context(|| f.clone())?;
+            if dep.version.is_some()
+                || dep.registry.is_some()
+                || dep.package.is_some()
+                || dep.url.is_some()
+            {
                 bail!("{f}: only `path` dependencies are supported by this host");
             }
             let _ = dep.digest;
@@ -200,11 +234,18 @@ pub fn parse(text: &str, base: &Path) -> Result<App> {
                 bail!("{f}.path: file not found: {}", path.display());
             }
             dependencies.push(Dependency {
-                import,
+                name,
                 export: dep.export,
                 path,
             });
         }
+        dependencies.sort_by(|a, b| a.name.cmp(&b.name));
+        let keys: Vec<_> = dependencies
+            .iter()
+            .map(|d| (d.name.clone(), d.export.clone()))
+            .collect();
+        crate::dependency::validate(&keys)
+            .with_context(|| format!("component \"{id}\" has invalid dependencies"))?;
         components.insert(
             id.clone(),
             Component {
@@ -215,6 +256,7 @@ pub fn parse(text: &str, base: &Path) -> Result<App> {
                 variables,
                 environment: rc.environment,
                 dependencies,
+                dependencies_inherit_configuration: rc.dependencies_inherit_configuration,
             },
         );
     }

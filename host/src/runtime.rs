@@ -1,8 +1,8 @@
 //! Turning a checked manifest into ready-to-instantiate components.
 //!
 //! Start-up cost is dominated by compiling Wasm, so compiled components are cached on disk keyed
-//! by the (composed) bytes and the engine's compatibility hash: a restart deserialises instead of
-//! compiling. Requests then only instantiate from a pre-linked `ProxyPre` in the pooling
+//! by the (composed) bytes and the engine's compatibility hash, in a per-user directory shared by
+//! every host: any start after the first deserialises instead of compiling. Requests then only instantiate from a pre-linked `ProxyPre` in the pooling
 //! allocator, which is what keeps per-request cost in microseconds.
 
 use anyhow::{Context, Result};
@@ -154,7 +154,8 @@ pub fn prepare(
     for (id, c) in &app.components {
         let bytes = std::fs::read(&c.source)
             .with_context(|| format!("component.{id}.source: reading {}", c.source.display()))?;
-        let bytes = crate::compose::compose(id, bytes, &c.dependencies)?;
+        let bytes = crate::compose::compose(id, bytes, &c.dependencies)
+            .with_context(|| format!("failed to resolve dependencies for component \"{id}\""))?;
         let component = load_cached(engine, &bytes, cache_dir)
             .with_context(|| format!("component.{id}: compiling {}", c.source.display()))?;
 
@@ -237,7 +238,7 @@ fn load_cached(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> Result<Compon
     let path: PathBuf = cache_dir.join(format!("{key}.cwasm"));
     if path.is_file() {
         // SAFETY: the file was written by `Component::serialize` of an engine with the same
-        // compatibility hash (part of the key), in a directory only this host writes.
+        // compatibility hash (part of the key), in a directory only this user's hosts write.
         match unsafe { Component::deserialize_file(engine, &path) } {
             Ok(c) => return Ok(c),
             Err(e) => {
@@ -247,7 +248,11 @@ fn load_cached(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> Result<Compon
     }
     let component = Component::new(engine, bytes)?;
     if std::fs::create_dir_all(cache_dir).is_ok() {
-        let tmp = cache_dir.join(format!("{key}.tmp{}", std::process::id()));
+        // Unique per process and call: hosts starting together each write their own file and
+        // rename it into place, so a reader sees a whole entry or none.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = cache_dir.join(format!("{key}.tmp{}-{n}", std::process::id()));
         if let Ok(ser) = component.serialize() {
             if std::fs::write(&tmp, ser).is_ok() {
                 let _ = std::fs::rename(&tmp, &path);

@@ -30,7 +30,8 @@ pub struct UpArgs {
     /// Where databases live (default: `.spin` beside the manifest, as Spin does).
     #[arg(long)]
     pub state_dir: Option<PathBuf>,
-    /// Where compiled components are cached (default: STATE_DIR/compiled).
+    /// Where compiled components are cached, shared by every host of this user and keyed by
+    /// content (default: `$XDG_CACHE_HOME/safetynet-host`, else `~/.cache/safetynet-host`).
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
     /// A request still running after this many seconds is stopped and answered 500.
@@ -68,6 +69,7 @@ pub fn load(args: &UpArgs) -> Result<Loaded> {
     let cache_dir = args
         .cache_dir
         .clone()
+        .or_else(user_cache_dir)
         .unwrap_or_else(|| state_dir.join("compiled"));
     let mut labels: Vec<String> = app
         .components
@@ -105,6 +107,16 @@ pub fn load(args: &UpArgs) -> Result<Loaded> {
         }),
         state_dir,
     })
+}
+
+/// The per-user cache, as Spin keeps its own: a fresh state directory (every test, every new
+/// checkout) then starts from compiled code instead of recompiling the suite.
+fn user_cache_dir() -> Option<PathBuf> {
+    let base = match std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".cache"),
+    };
+    Some(base.join("safetynet-host"))
 }
 
 /// Loads the app and serves until Ctrl-C or SIGTERM.

@@ -40,36 +40,126 @@ pub fn temp_dir(label: &str) -> PathBuf {
     d
 }
 
-/// A running `safetynet-host up`, stopped when dropped.
+/// Which runtime serves `spin.toml` in these tests: the embedded host (default) or real Spin,
+/// chosen by `SAFETYNET_RUNTIME=spin` (see [`Runtime::from_env`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    Host,
+    Spin,
+}
+
+impl Runtime {
+    /// `SAFETYNET_RUNTIME=spin` selects real Spin; anything else (or nothing) the embedded host.
+    pub fn from_env() -> Runtime {
+        match std::env::var("SAFETYNET_RUNTIME").as_deref() {
+            Ok("spin") => Runtime::Spin,
+            _ => Runtime::Host,
+        }
+    }
+
+    /// Flags only the embedded host knows, dropped when real Spin runs the test.
+    fn keeps(self, flag: &str) -> bool {
+        self == Runtime::Host || flag != "--cache-dir"
+    }
+}
+
+/// The real Spin 4.0.2 CLI beside the project (`../shared/tools/real-spin`), if this machine
+/// has it.
+pub fn real_spin() -> Option<PathBuf> {
+    let script = root().parent()?.join("shared/tools/real-spin");
+    script.is_file().then_some(script)
+}
+
+/// Skips a test (returns true, after saying why) when it needs real Spin and there is none.
+pub fn skip_without_spin(test: &str) -> bool {
+    if real_spin().is_some() {
+        return false;
+    }
+    println!("{test}: skipped, real Spin not found at ../shared/tools/real-spin");
+    true
+}
+
+/// A free local port, for runtimes that must be told one (real Spin prints the address it was
+/// given, not the one the kernel chose for port 0).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running `safetynet-host up` or `spin up`, stopped when dropped.
 pub struct Host {
     child: Child,
     pub base: String,
     pub stderr_log: PathBuf,
+    pub runtime: Runtime,
 }
 
 impl Host {
-    /// Starts the host on an ephemeral port and waits until it prints its address.
+    /// Starts the runtime chosen by `SAFETYNET_RUNTIME` on an ephemeral port and waits until
+    /// it serves.
     pub fn start(manifest: &Path, state_dir: &Path, extra: &[&str]) -> Result<Host, String> {
         Self::start_env(manifest, state_dir, extra, &[])
     }
 
-    /// As [`Host::start`], with extra environment variables for the host process.
+    /// As [`Host::start`], with extra environment variables for the runtime's process.
     pub fn start_env(
         manifest: &Path,
         state_dir: &Path,
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Result<Host, String> {
-        let stderr_log = state_dir.join("host.stderr.log");
-        let mut child = Command::new(binary("safetynet-host"))
-            .arg("up")
+        Self::start_on(Runtime::from_env(), manifest, state_dir, extra, env)
+    }
+
+    /// Starts `runtime` with the same `up` arguments either way (`--from`, `--listen`,
+    /// `--state-dir`, `--variable`, `--sqlite`).
+    pub fn start_on(
+        runtime: Runtime,
+        manifest: &Path,
+        state_dir: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Host, String> {
+        let stderr_log = state_dir.join(match runtime {
+            Runtime::Host => "host.stderr.log",
+            Runtime::Spin => "spin.stderr.log",
+        });
+        let mut cmd = match runtime {
+            Runtime::Host => {
+                let mut c = Command::new(binary("safetynet-host"));
+                c.arg("up").arg("--listen").arg("127.0.0.1:0");
+                c
+            }
+            Runtime::Spin => {
+                let spin = real_spin().ok_or("SAFETYNET_RUNTIME=spin but no real Spin")?;
+                let mut c = Command::new(spin);
+                c.arg("up")
+                    .arg("--listen")
+                    .arg(format!("127.0.0.1:{}", free_port()));
+                // `spin up` serves from a child process: give it a group of its own so that
+                // stopping (or killing) the group stops the server too.
+                std::os::unix::process::CommandExt::process_group(&mut c, 0);
+                c
+            }
+        };
+        let mut args = extra.iter().copied().peekable();
+        let mut kept: Vec<&str> = Vec::new();
+        while let Some(a) = args.next() {
+            if runtime.keeps(a) {
+                kept.push(a);
+            } else {
+                args.next(); // and its value
+            }
+        }
+        let mut child = cmd
             .arg("--from")
             .arg(manifest)
-            .arg("--listen")
-            .arg("127.0.0.1:0")
             .arg("--state-dir")
             .arg(state_dir)
-            .args(extra)
+            .args(kept)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr_log).unwrap())
@@ -80,20 +170,28 @@ impl Host {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(addr) = line.strip_prefix("Serving ") {
-                    let _ = tx.send(addr.trim().to_string());
+                    let _ = tx.send(addr.trim().trim_end_matches('/').to_string());
                 }
             }
         });
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(base) => Ok(Host {
-                child,
-                base,
-                stderr_log,
-            }),
+        let mut host = Host {
+            child,
+            base: String::new(),
+            stderr_log,
+            runtime,
+        };
+        // Spin compiles every component on its first start on a machine (later starts read its
+        // cache), so the first wait is long.
+        match rx.recv_timeout(Duration::from_secs(180)) {
+            Ok(base) => {
+                host.base = base;
+                Ok(host)
+            }
             Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                Err(std::fs::read_to_string(&stderr_log).unwrap_or_default())
+                let log = host.stderr();
+                host.signal(libc::SIGKILL);
+                let _ = host.child.wait();
+                Err(log)
             }
         }
     }
@@ -105,6 +203,7 @@ impl Host {
             child,
             base: String::new(),
             stderr_log: PathBuf::new(),
+            runtime: Runtime::Host,
         }
     }
 
@@ -114,8 +213,22 @@ impl Host {
 
     /// Stops with SIGKILL: no chance to flush anything (crash tests).
     pub fn kill9(mut self) {
-        let _ = self.child.kill();
+        self.signal(libc::SIGKILL);
         let _ = self.child.wait();
+    }
+
+    /// Signals the runtime: real Spin's whole process group (its server is a child process),
+    /// the host's one process.
+    fn signal(&self, sig: i32) {
+        let pid = self.child.id() as i32;
+        let target = match self.runtime {
+            Runtime::Host => pid,
+            Runtime::Spin => -pid,
+        };
+        // SAFETY: kill(2) with a pid (or group) of a child this struct owns and has not reaped.
+        unsafe {
+            libc::kill(target, sig);
+        }
     }
 
     pub fn stderr(&self) -> String {
@@ -125,10 +238,8 @@ impl Host {
 
 impl Drop for Host {
     fn drop(&mut self) {
-        // SIGTERM first, as an operator would; the host shuts down gracefully.
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGTERM);
-        }
+        // SIGTERM first, as an operator would; the runtime shuts down gracefully.
+        self.signal(libc::SIGTERM);
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
@@ -136,7 +247,7 @@ impl Drop for Host {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
+        self.signal(libc::SIGKILL);
         let _ = self.child.wait();
     }
 }

@@ -296,6 +296,10 @@ fn wit_dependency_is_composed_and_called() {
     let r = get(&host.url("/c/greet?name=ulsan"));
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["greeting"], "hello, ulsan");
+    // The same package key also satisfies the package's second interface.
+    let r = get(&host.url("/c/shout?text=ulsan"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["shout"], "ULSAN");
 }
 
 #[test]

@@ -1,14 +1,14 @@
-//! The `safetynet:care/recognition` export: converts WIT values to the crate's Rust types and
+//! The `safetynet:recognition/recognition` export: converts WIT values to the crate's Rust types and
 //! back, so the Wasm component and native callers share one implementation.
 
 use std::borrow::Cow;
 
 wit_bindgen::generate!({
-    path: "../../wit",
-    world: "recognition-component",
+    path: "../../wit/recognition",
+    world: "component",
 });
 
-use exports::safetynet::care::recognition as wit;
+use exports::safetynet::recognition::recognition as wit;
 
 use crate::{rules::Rules, types as rs};
 

@@ -2,7 +2,7 @@
 //! their record has earned, and who the year's award candidates are.
 //!
 //! Pure logic, no I/O: "today" comes in as an argument. Built for `wasm32-wasip2` it is the
-//! component exporting `safetynet:care/recognition` (see `wit/recognition.wit`); built natively
+//! component exporting `safetynet:recognition/recognition` (see `wit/recognition/recognition.wit`); built natively
 //! it is a plain library. The rules are data (`rules.json`), so a city changes thresholds and
 //! awards without a rebuild.
 //!

@@ -1,15 +1,16 @@
-//! The `safetynet:care/routing` export: converts WIT values to the crate's Rust types and back,
+//! The `safetynet:routing/routing` export: converts WIT values to the crate's Rust types and back,
 //! so the Wasm component and native callers share one implementation.
 
 use std::borrow::Cow;
 
 wit_bindgen::generate!({
-    path: "../../wit",
-    world: "routing-component",
+    path: "../../wit/routing",
+    world: "component",
+    generate_all,
 });
 
-use exports::safetynet::care::routing as wit;
-use safetynet::care::types as wit_types;
+use exports::safetynet::routing::routing as wit;
+use safetynet::types::types as wit_types;
 
 use crate::{policy::Policy, types as rs};
 

@@ -2,7 +2,7 @@
 //! nobody answers.
 //!
 //! Pure logic, no I/O: time comes in as an argument (unix ms). Built for `wasm32-wasip2` it is
-//! the component exporting `safetynet:care/routing` (see `wit/routing.wit`), which functions
+//! the component exporting `safetynet:routing/routing` (see `wit/routing/routing.wit`), which functions
 //! import; built natively it is a plain library, so native code and tests run the same logic.
 //!
 //! ```

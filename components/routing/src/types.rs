@@ -1,4 +1,4 @@
-//! Plain Rust mirrors of the WIT records and enums (`wit/types.wit`, `wit/routing.wit`).
+//! Plain Rust mirrors of the WIT records and enums (`wit/types/types.wit`, `wit/routing/routing.wit`).
 //!
 //! They exist so native code (functions' tests, the host, benchmarks) runs exactly the logic the
 //! Wasm component runs, without going through Wasm. Enum values serialise as the WIT names

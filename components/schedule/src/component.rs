@@ -1,12 +1,12 @@
-//! The `safetynet:care/schedule` export: converts WIT values to the crate's Rust types and back,
+//! The `safetynet:schedule/schedule` export: converts WIT values to the crate's Rust types and back,
 //! so the Wasm component and native callers share one implementation.
 
 wit_bindgen::generate!({
-    path: "../../wit",
-    world: "schedule-component",
+    path: "../../wit/schedule",
+    world: "component",
 });
 
-use exports::safetynet::care::schedule as wit;
+use exports::safetynet::schedule::schedule as wit;
 
 use crate::{recurrence, status};
 

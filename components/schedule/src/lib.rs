@@ -4,7 +4,7 @@
 //! ISO week.
 //!
 //! Pure logic, no I/O: `now` is always an argument (unix ms). Built for `wasm32-wasip2` it is
-//! the component exporting `safetynet:care/schedule` (see `wit/schedule.wit`), which
+//! the component exporting `safetynet:schedule/schedule` (see `wit/schedule/schedule.wit`), which
 //! functions/reminders imports; built natively it is a plain library with the same logic.
 //!
 //! ```

@@ -1,13 +1,13 @@
-//! The `safetynet:care/scoring` export: WIT values in, the crate's scoring out.
+//! The `safetynet:scoring/scoring` export: WIT values in, the crate's scoring out.
 
 use std::borrow::Cow;
 
 wit_bindgen::generate!({
-    path: "../../wit",
-    world: "scoring-component",
+    path: "../../wit/scoring",
+    world: "component",
 });
 
-use exports::safetynet::care::scoring as wit;
+use exports::safetynet::scoring::scoring as wit;
 
 use crate::model::{Model, RiskBand};
 

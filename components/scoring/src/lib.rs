@@ -5,7 +5,7 @@
 //!
 //! Pure and deterministic: the same model and rows give bit-identical scores natively and in
 //! Wasm (only +, ×, min and √, which IEEE 754 rounds the same everywhere; summed in model order).
-//! Built for `wasm32-wasip2` it is the component exporting `safetynet:care/scoring`.
+//! Built for `wasm32-wasip2` it is the component exporting `safetynet:scoring/scoring`.
 //!
 //! ```
 //! use safetynet_scoring::{Model, RiskBand};

@@ -1,13 +1,13 @@
-//! The recognition component, imported over WIT (`safetynet:care/recognition`), with the rules
+//! The recognition component, imported over WIT (`safetynet:recognition/recognition`), with the rules
 //! from the `recognition_rules` variable (empty = the component's built-in rules).
 
 spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "recognition-user",
+    path: "../../wit/recognition",
+    world: "user",
     runtime_path: "spin_sdk::wit_bindgen::rt",
 });
 
-pub use safetynet::care::recognition::{
+pub use safetynet::recognition::recognition::{
     self as recognition, ActivityEntry, ActivityKind, AwardCandidate, Badge, OfficerTotals,
     RuleViolation, YearRecord,
 };

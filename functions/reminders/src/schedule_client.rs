@@ -1,13 +1,13 @@
-//! The schedule component, imported over WIT (`safetynet:care/schedule`): all recurrence,
+//! The schedule component, imported over WIT (`safetynet:schedule/schedule`): all recurrence,
 //! status and adherence logic lives there; this function only stores and serves.
 
 spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "schedule-user",
+    path: "../../wit/schedule",
+    world: "user",
     runtime_path: "spin_sdk::wit_bindgen::rt",
 });
 
-pub use safetynet::care::schedule::{
+pub use safetynet::schedule::schedule::{
     adherence, classify, next_after, occurrences, validate, Outcome, Recurrence, RuleError, Status,
 };
 

@@ -1,13 +1,13 @@
-//! The scoring component, imported over WIT (`safetynet:care/scoring`), so a city can swap the
+//! The scoring component, imported over WIT (`safetynet:scoring/scoring`), so a city can swap the
 //! model (the `scoring_model` variable) or the whole component in `spin.toml`.
 
 spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "scoring-user",
+    path: "../../wit/scoring",
+    world: "user",
     runtime_path: "spin_sdk::wit_bindgen::rt",
 });
 
-pub use safetynet::care::scoring::{self as wit, ModelInfo, RiskBand};
+pub use safetynet::scoring::scoring::{self as wit, ModelInfo, RiskBand};
 
 use safetynet_fn_shared::api::{ApiError, ApiResult};
 

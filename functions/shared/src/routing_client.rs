@@ -1,14 +1,15 @@
-//! The routing component, imported over WIT (`safetynet:care/routing`), so a city can swap its
+//! The routing component, imported over WIT (`safetynet:routing/routing`), so a city can swap its
 //! routing policy component in `spin.toml` without rebuilding the functions.
 
 spin_sdk::wit_bindgen::generate!({
-    path: "../../wit",
-    world: "routing-user",
+    path: "../../wit/routing",
+    world: "user",
+    generate_all,
     runtime_path: "spin_sdk::wit_bindgen::rt",
 });
 
-pub use safetynet::care::routing::{self as routing, Channel, Plan};
-pub use safetynet::care::types::{
+pub use safetynet::routing::routing::{self as routing, Channel, Plan};
+pub use safetynet::types::types::{
     Contact, DeviceEvent, Eligibility, EventKind, ResidentProfile, Severity,
 };
 
@@ -80,8 +81,8 @@ pub fn channel_str(c: Channel) -> &'static str {
     }
 }
 
-pub fn severity_str(s: safetynet::care::types::Severity) -> &'static str {
-    use safetynet::care::types::Severity as S;
+pub fn severity_str(s: safetynet::types::types::Severity) -> &'static str {
+    use safetynet::types::types::Severity as S;
     match s {
         S::Info => "info",
         S::Low => "low",
