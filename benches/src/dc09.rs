@@ -288,6 +288,7 @@ pub fn end_to_end(cx: &Cx) -> Result<Row> {
             format!("sms_url={}/sms", sink.origin),
             format!("sms_origin={}", sink.origin),
         ],
+        ..Default::default()
     };
     let mut host = suite.start(&dir)?;
     let addr = host.addr;

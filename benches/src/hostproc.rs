@@ -30,13 +30,25 @@ pub fn fresh_state_dir(label: &str) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// The real Spin 4.0.2 CLI beside the project (`../shared/tools/real-spin`), if present.
+pub fn real_spin() -> Option<PathBuf> {
+    let script = root().parent()?.join("shared/tools/real-spin");
+    script.is_file().then_some(script)
+}
+
 /// What every host process of the bench is given.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct HostCmd {
     pub bin: PathBuf,
     pub manifest: PathBuf,
     /// `--variable NAME=VALUE` flags.
     pub variables: Vec<String>,
+    /// More `up` flags, e.g. `--cache-dir DIR`.
+    pub extra: Vec<String>,
+    /// `bin` is real Spin: it is given a port (it prints the address it was asked for, not the
+    /// one port 0 would pick) and serves from a child process, so it runs in its own process
+    /// group and is stopped and measured as a group.
+    pub real_spin: bool,
 }
 
 impl HostCmd {
@@ -63,8 +75,18 @@ impl HostCmd {
         );
         let stderr_log = state_dir.join("host.stderr.log");
         let mut cmd = self.command("up", state_dir);
-        cmd.arg("--listen")
-            .arg("127.0.0.1:0")
+        let listen = if self.real_spin {
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?
+                .local_addr()?
+                .port();
+            format!("127.0.0.1:{port}")
+        } else {
+            "127.0.0.1:0".to_string()
+        };
+        cmd.args(&self.extra)
+            .arg("--listen")
+            .arg(listen)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr_log)?);
@@ -88,6 +110,7 @@ impl HostCmd {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             spawned,
             stderr_log,
+            group: self.real_spin,
         };
         let line = match rx.recv_timeout(START_TIMEOUT) {
             Ok(line) => line,
@@ -100,6 +123,7 @@ impl HostCmd {
             }
         };
         host.addr = line
+            .trim_end_matches('/')
             .parse()
             .with_context(|| format!("host printed a bad address {line:?}"))?;
         ensure!(
@@ -118,6 +142,8 @@ pub struct Host {
     /// When the process was spawned.
     pub spawned: Instant,
     pub stderr_log: PathBuf,
+    /// Signalled and measured as a process group (real Spin).
+    group: bool,
 }
 
 impl Host {
@@ -126,15 +152,19 @@ impl Host {
         self.child.id()
     }
 
-    /// CPU time (user + system) the host has used so far, from /proc; `None` off Linux.
+    /// CPU time (user + system) the host has used so far, from /proc; `None` off Linux. For
+    /// real Spin, the sum over its process group (its server is a child process).
     pub fn cpu_time(&self) -> Option<Duration> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).ok()?;
-        // Fields after the command name (which may hold spaces) start at state, field 3;
-        // utime and stime are fields 14 and 15, in clock ticks.
-        let rest = stat.rsplit_once(')')?.1;
-        let mut fields = rest.split_whitespace().skip(11);
-        let ticks: u64 =
-            fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+        let ticks: u64 = if self.group {
+            std::fs::read_dir("/proc")
+                .ok()?
+                .filter_map(|e| proc_ticks(&e.ok()?.path().join("stat")))
+                .filter(|(pgrp, _)| *pgrp == self.pid())
+                .map(|(_, t)| t)
+                .sum()
+        } else {
+            proc_ticks(Path::new(&format!("/proc/{}/stat", self.pid())))?.1
+        };
         // SAFETY: sysconf only reads a configuration value.
         let per_sec = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
         (per_sec > 0).then(|| Duration::from_secs_f64(ticks as f64 / per_sec as f64))
@@ -150,10 +180,7 @@ impl Host {
         if let Some(status) = self.exited() {
             return Ok(status);
         }
-        // SAFETY: signalling our own child by its pid.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
-        }
+        self.signal(libc::SIGTERM);
         let deadline = Instant::now() + STOP_TIMEOUT;
         while Instant::now() < deadline {
             if let Some(status) = self.exited() {
@@ -161,8 +188,16 @@ impl Host {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        let _ = self.child.kill();
+        self.signal(libc::SIGKILL);
         Ok(self.child.wait()?)
+    }
+
+    fn signal(&self, sig: libc::c_int) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: signalling our own child (or the process group it leads) by its pid.
+        unsafe {
+            libc::kill(if self.group { -pid } else { pid }, sig);
+        }
     }
 
     /// The last `n` lines the host wrote to stderr.
@@ -177,6 +212,18 @@ impl Drop for Host {
     fn drop(&mut self) {
         let _ = self.stop();
     }
+}
+
+/// A process's group and its user + system CPU ticks, from `/proc/PID/stat`.
+fn proc_ticks(stat: &Path) -> Option<(u32, u64)> {
+    let stat = std::fs::read_to_string(stat).ok()?;
+    // Fields after the command name (which may hold spaces) start at state, field 3; the
+    // process group is field 5, utime and stime are fields 14 and 15.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+    let pgrp = fields.nth(2)?.parse().ok()?;
+    let mut times = fields.skip(8);
+    let ticks = times.next()?.parse::<u64>().ok()? + times.next()?.parse::<u64>().ok()?;
+    Some((pgrp, ticks))
 }
 
 /// Runs a command to completion (killing it after `timeout`) and returns its stdout.

@@ -83,6 +83,7 @@ fn run(cli: Cli) -> Result<()> {
                 .manifest
                 .unwrap_or_else(|| root.join("tests/fixtures/spin.toml")),
             variables: vec!["secret_token=x".into()],
+            ..Default::default()
         },
         keep_state: cli.keep_state,
     };

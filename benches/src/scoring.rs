@@ -85,6 +85,7 @@ pub fn run(cx: &Cx) -> Result<Row> {
             format!("admin_token={ADMIN}"),
             "secret_key=bench-master-key".into(),
         ],
+        ..Default::default()
     };
     let mut host = suite.start(&dir)?;
     let url = format!("http://{}", host.addr);

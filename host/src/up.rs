@@ -81,16 +81,7 @@ pub fn load(args: &UpArgs) -> Result<Loaded> {
     }
     let databases = Databases::open(&state_dir, labels)?;
     for stmt in &args.sqlite {
-        let sql = match stmt.strip_prefix('@') {
-            Some(file) => std::fs::read_to_string(file)
-                .with_context(|| format!("--sqlite @{file}: cannot read"))?,
-            None => stmt.clone(),
-        };
-        databases
-            .get("default")
-            .expect("opened above")
-            .execute_batch(&sql)
-            .with_context(|| format!("--sqlite {stmt:?}"))?;
+        run_sqlite_flag(&databases, stmt).with_context(|| format!("--sqlite {stmt:?}"))?;
     }
     let engine = crate::runtime::engine()?;
     crate::runtime::start_epoch_ticker(&engine);
@@ -107,6 +98,39 @@ pub fn load(args: &UpArgs) -> Result<Loaded> {
         }),
         state_dir,
     })
+}
+
+/// One `--sqlite` flag, as Spin reads it: `@FILE` or `@FILE:LABEL` runs the whole file against
+/// that database (default `default`); anything else is one statement against `default`.
+fn run_sqlite_flag(databases: &Databases, flag: &str) -> Result<()> {
+    match flag.strip_prefix('@') {
+        Some(spec) => {
+            let spec = spec.trim();
+            let (file, label) = match spec.split_once(':') {
+                Some((file, label)) if !file.trim().is_empty() && !label.trim().is_empty() => {
+                    (file.trim(), label.trim())
+                }
+                Some(_) => anyhow::bail!("expected @FILE or @FILE:LABEL"),
+                None => (spec, "default"),
+            };
+            let db = databases
+                .get(label)
+                .with_context(|| format!("no database named {label:?}"))?;
+            let sql =
+                std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?;
+            db.execute_batch(&sql)
+        }
+        None => {
+            let db = databases.get("default").expect("opened for --sqlite");
+            if db.execute_first(flag)? {
+                tracing::warn!(
+                    "--sqlite runs only the first statement of its text (as Spin does); \
+                     give each statement its own --sqlite, or use @FILE"
+                );
+            }
+            Ok(())
+        }
+    }
 }
 
 /// The per-user cache, as Spin keeps its own: a fresh state directory (every test, every new

@@ -132,7 +132,28 @@ impl Database {
         }
     }
 
-    /// Runs a batch of SQL (the `--sqlite` flag) before serving.
+    /// Runs one statement given inline to `--sqlite`, as Spin does: only the first statement of
+    /// the text runs (Spin passes it to a single query). Returns whether anything followed it,
+    /// which Spin silently ignores and the host warns about.
+    pub fn execute_first(&self, sql: &str) -> Result<bool> {
+        let conn = self.checkout()?;
+        let mut batch = rusqlite::Batch::new(&conn, sql);
+        let outcome = (|| {
+            if let Some(mut stmt) = rusqlite::fallible_iterator::FallibleIterator::next(&mut batch)?
+            {
+                let mut rows = stmt.raw_query();
+                while rows.next()?.is_some() {}
+            }
+            Ok::<_, rusqlite::Error>(
+                rusqlite::fallible_iterator::FallibleIterator::next(&mut batch)?.is_some(),
+            )
+        })();
+        drop(batch);
+        self.checkin(conn);
+        Ok(outcome?)
+    }
+
+    /// Runs a file of SQL (`--sqlite @FILE`) before serving: every statement, as Spin does.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         let conn = self.checkout()?;
         conn.execute_batch(sql)?;
