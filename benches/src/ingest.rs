@@ -165,7 +165,7 @@ fn run_on(cx: &Cx, label: &str, bin: std::path::PathBuf, real_spin: bool) -> Res
         .duration_since(std::time::UNIX_EPOCH)?
         .as_secs() as i64;
     let ts = now.to_string();
-    let occurred = safetynet_fn_shared::time::to_rfc3339(now * 1000);
+    let occurred = safetynet_wire::time::to_rfc3339(now * 1000);
     let mut prepared = Vec::with_capacity(EVENTS as usize);
     let mut emergencies = 0;
     for i in 0..EVENTS {
@@ -179,7 +179,7 @@ fn run_on(cx: &Cx, label: &str, bin: std::path::PathBuf, real_spin: bool) -> Res
             )
         };
         let body = json!({"event_id": format!("bench-{i}"), "device_id": device.0, "kind": kind, "occurred_at": occurred, "data": {}}).to_string();
-        let sig = safetynet_fn_shared::signature::sign(device.1.as_bytes(), &ts, body.as_bytes());
+        let sig = safetynet_wire::signature::sign(device.1.as_bytes(), &ts, body.as_bytes());
         prepared.push((Bytes::from(body), sig));
     }
     let prepared = Arc::new(prepared);

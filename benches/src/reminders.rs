@@ -127,7 +127,7 @@ pub fn run(cx: &Cx) -> Result<Row> {
             let at = day_start + (hour * 60 + minute) * 60_000;
             let path = format!(
                 "/api/v1/reminders/due?limit=1000&now={}",
-                safetynet_fn_shared::time::to_rfc3339(at)
+                safetynet_wire::time::to_rfc3339(at)
             );
             let t = Instant::now();
             let (status, body) = cx.fetch(addr, get(&path))?;

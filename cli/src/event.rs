@@ -31,18 +31,18 @@ pub fn run(api: &Api, a: SendEventArgs) -> Result<()> {
         .as_secs() as i64;
     let event_id = a
         .event_id
-        .unwrap_or_else(|| safetynet_fn_shared::ids::new_id("evt"));
+        .unwrap_or_else(|| safetynet_wire::ids::new_id("evt"));
     let data: serde_json::Value = serde_json::from_str(&a.data)?;
     let body = json!({
         "event_id": event_id,
         "device_id": a.device,
         "kind": a.kind,
-        "occurred_at": safetynet_fn_shared::time::to_rfc3339(now * 1000),
+        "occurred_at": safetynet_wire::time::to_rfc3339(now * 1000),
         "data": data,
     })
     .to_string();
     let ts = now.to_string();
-    let sig = safetynet_fn_shared::signature::sign(a.secret.as_bytes(), &ts, body.as_bytes());
+    let sig = safetynet_wire::signature::sign(a.secret.as_bytes(), &ts, body.as_bytes());
     let (status, answer) = api.call(
         "POST",
         "/api/v1/device-events",

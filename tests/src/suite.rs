@@ -159,7 +159,7 @@ impl Suite {
     pub fn send_signed(&self, device: &Device, secret: &str, ts: i64, body: &Value) -> Answer {
         let text = body.to_string();
         let ts = ts.to_string();
-        let sig = safetynet_fn_shared::signature::sign(secret.as_bytes(), &ts, text.as_bytes());
+        let sig = safetynet_wire::signature::sign(secret.as_bytes(), &ts, text.as_bytes());
         let _ = device;
         request(
             "POST",
@@ -194,10 +194,10 @@ pub fn now_secs() -> i64 {
 }
 
 pub fn now_rfc3339() -> String {
-    safetynet_fn_shared::time::to_rfc3339(now_secs() * 1000)
+    safetynet_wire::time::to_rfc3339(now_secs() * 1000)
 }
 
 /// RFC 3339 for now + `secs`.
 pub fn at(secs: i64) -> String {
-    safetynet_fn_shared::time::to_rfc3339((now_secs() + secs) * 1000)
+    safetynet_wire::time::to_rfc3339((now_secs() + secs) * 1000)
 }

@@ -85,7 +85,7 @@ fn officer(s: &Suite, phone: &str, number: &str, dong: &str) -> (String, String)
 
 /// City-local (KST) date `days` from today.
 fn kst_date(days: i64) -> String {
-    safetynet_fn_shared::time::to_rfc3339((now_secs() + days * 86_400 + 9 * 3_600) * 1000)[..10]
+    safetynet_wire::time::to_rfc3339((now_secs() + days * 86_400 + 9 * 3_600) * 1000)[..10]
         .to_string()
 }
 

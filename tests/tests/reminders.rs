@@ -16,11 +16,11 @@ const MINUTE: i64 = 60_000;
 const DAY: i64 = 86_400_000;
 
 fn ms(rfc3339: &str) -> i64 {
-    safetynet_fn_shared::time::parse_rfc3339(rfc3339).unwrap()
+    safetynet_wire::time::parse_rfc3339(rfc3339).unwrap()
 }
 
 fn rfc(ms: i64) -> String {
-    safetynet_fn_shared::time::to_rfc3339(ms)
+    safetynet_wire::time::to_rfc3339(ms)
 }
 
 struct Home {

@@ -256,7 +256,7 @@ impl Delivery {
             let answer = {
                 let _permit = self.permits.acquire().await.expect("never closed");
                 let ts = (now_ms() / 1000).to_string();
-                let sig = safetynet_fn_shared::signature::sign(dev.secret.as_bytes(), &ts, &body);
+                let sig = safetynet_wire::signature::sign(dev.secret.as_bytes(), &ts, &body);
                 self.client
                     .post(
                         &self.settings.url,

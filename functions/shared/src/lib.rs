@@ -6,12 +6,11 @@
 
 pub mod api;
 pub mod crisis;
-pub mod ids;
 pub mod secrets;
-pub mod signature;
 pub mod sparse_column;
-pub mod time;
 pub mod validate;
+
+pub use safetynet_wire::{ids, signature, time};
 
 #[cfg(target_arch = "wasm32")]
 pub mod auth;

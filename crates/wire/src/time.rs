@@ -1,17 +1,26 @@
 //! Time as the API shows it (RFC 3339, UTC) and as stored and passed over WIT (unix ms).
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 
+/// Korea Standard Time. Korea keeps no daylight saving, so a fixed offset is exact.
+const KST: FixedOffset = match FixedOffset::east_opt(9 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+9 is a valid offset"),
+};
+
+/// Now, in unix milliseconds.
 pub fn now_ms() -> i64 {
     Utc::now().timestamp_millis()
 }
 
+/// Unix milliseconds as the API writes them: RFC 3339, UTC, millisecond precision.
 pub fn to_rfc3339(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// RFC 3339 (any offset) to unix milliseconds; `None` when it is not RFC 3339.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(s)
         .ok()
@@ -21,7 +30,11 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 /// `YYYY-MM` of a timestamp, for monthly statistics (in Korea Standard Time, UTC+9, as the
 /// city reports by local month).
 pub fn month_kst(ms: i64) -> String {
-    to_rfc3339(ms + 9 * 3_600_000)[..7].to_string()
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&KST)
+        .format("%Y-%m")
+        .to_string()
 }
 
 #[cfg(test)]
