@@ -29,6 +29,22 @@ impl Suite {
         Self::start_with(label, &[])
     }
 
+    /// The suite on a copy of an existing database file (e.g. one written by an older version).
+    pub fn start_seeded(label: &str, database: &std::path::Path) -> Suite {
+        let dispatch = FakeEndpoint::start();
+        let sms = FakeEndpoint::start();
+        let state_dir = temp_dir(label);
+        std::fs::copy(database, state_dir.join("sqlite_db.db")).unwrap();
+        let host = Self::launch(&state_dir, &dispatch, &sms, &[]);
+        Suite {
+            host,
+            dispatch,
+            sms,
+            state_dir,
+            extra: Vec::new(),
+        }
+    }
+
     /// `extra` are more `up` flags, e.g. `--variable routing_policy=...`.
     pub fn start_with(label: &str, extra: &[&str]) -> Suite {
         let dispatch = FakeEndpoint::start();

@@ -1,11 +1,12 @@
-//! The suite's SQLite database (`default`): connection, versioned migrations, transactions.
+//! The suite's SQLite database (`default`): connection, migrations, transactions.
 //!
-//! Migrations are named (see `store::MIGRATIONS`), applied idempotently on open inside an
-//! IMMEDIATE transaction and recorded in `schema_migrations`, so concurrent first requests
-//! cannot apply one twice. `PRAGMA user_version` holds the count applied: the per-request check
-//! is one pragma read. The first one
-//! switches the file to WAL (persisted in the file), which keeps writers from blocking readers
-//! under real Spin as well as on the embedded host.
+//! The schema is `migrations/*.sql` (the `safetynet-migrations` list), applied on open inside an
+//! IMMEDIATE transaction so concurrent first requests cannot apply one twice. `PRAGMA
+//! user_version` is the count applied, so the per-request check is one pragma read, and it is
+//! also how databases from before the SQL files are recognised (their `schema_migrations` rows
+//! carry the old names). The first migration run switches the file to WAL (persisted in the
+//! file), which keeps writers from blocking readers under real Spin as well as on the embedded
+//! host.
 
 use spin_sdk::sqlite3::{Connection, QueryResult, Value};
 
@@ -34,7 +35,7 @@ impl Db {
     }
 
     fn migrate(&self) -> ApiResult<()> {
-        let all = crate::store::MIGRATIONS;
+        let all = safetynet_migrations::ALL;
         if self.user_version()? >= all.len() as i64 {
             return Ok(());
         }
@@ -44,17 +45,18 @@ impl Db {
                 "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)",
                 &[],
             )?;
-            for (name, statements) in all {
-                let done = db.exec("SELECT 1 FROM schema_migrations WHERE name = ?", &[text(*name)])?;
-                if !done.rows.is_empty() {
-                    continue;
-                }
-                for s in *statements {
-                    db.exec(s, &[])?;
+            // Read again under the write lock: a concurrent first request may have just applied
+            // some of them.
+            let applied = (db.user_version()?.max(0) as usize).min(all.len());
+            for m in &all[applied..] {
+                for statement in m.statements() {
+                    db.exec(statement, &[]).map_err(|e| {
+                        ApiError::internal(format!("migration {}: {}", m.name, e.message))
+                    })?;
                 }
                 db.exec(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
-                    &[text(*name), int(crate::time::now_ms())],
+                    &[text(m.name), int(crate::time::now_ms())],
                 )?;
             }
             db.exec(&format!("PRAGMA user_version = {}", all.len()), &[])?;

@@ -12,23 +12,6 @@ use crate::auth::Staff;
 use crate::db::{Db, Row, int, opt_text, rows, text};
 use crate::time::to_rfc3339;
 
-pub const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS cases (
-        id TEXT PRIMARY KEY,
-        household_ref TEXT NOT NULL,
-        dong TEXT NOT NULL,
-        source TEXT NOT NULL,
-        summary TEXT NOT NULL,
-        urgency TEXT NOT NULL,
-        reporter_id TEXT,
-        status TEXT NOT NULL DEFAULT 'new',
-        incident_id TEXT,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
-    )",
-    "CREATE INDEX IF NOT EXISTS cases_dong ON cases(dong, status, created_at)",
-];
-
 /// Where a case came from.
 pub const SOURCES: &[&str] = &["scoring", "officer"];
 /// How soon the centre should act; `urgent` sorts first in the queue.
@@ -163,31 +146,6 @@ pub fn list_for_dong(
 }
 
 // ---- Follow-up (scoring issue): cycles, scores, statuses with service/agency, dated notes. ----
-
-/// Columns and the notes table added for follow-up; applied after [`SCHEMA`].
-pub const FOLLOW_UP_SCHEMA: &[&str] = &[
-    "ALTER TABLE cases ADD COLUMN cycle TEXT",
-    "ALTER TABLE cases ADD COLUMN run_id TEXT",
-    "ALTER TABLE cases ADD COLUMN score REAL",
-    "ALTER TABLE cases ADD COLUMN band TEXT",
-    "ALTER TABLE cases ADD COLUMN service TEXT",
-    "ALTER TABLE cases ADD COLUMN agency TEXT",
-    "ALTER TABLE cases ADD COLUMN closed_at INTEGER",
-    "CREATE INDEX IF NOT EXISTS cases_cycle ON cases(cycle, dong, status)",
-    "CREATE INDEX IF NOT EXISTS cases_household ON cases(household_ref, status)",
-    "CREATE TABLE IF NOT EXISTS case_notes (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        case_id TEXT NOT NULL REFERENCES cases(id),
-        at INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        service TEXT,
-        agency TEXT,
-        note TEXT,
-        by_staff TEXT NOT NULL,
-        recorded_at INTEGER NOT NULL
-    )",
-    "CREATE INDEX IF NOT EXISTS case_notes_case ON case_notes(case_id, id)",
-];
 
 /// Follow-up statuses. `new` and `contacted` are open; the others close the case.
 pub const STATUSES: &[&str] = &[

@@ -3,39 +3,6 @@
 use crate::api::ApiResult;
 use crate::db::{Db, int, opt_int, opt_text, rows, text};
 
-pub const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS device_events (
-        event_id TEXT PRIMARY KEY,
-        device_id TEXT NOT NULL,
-        resident_id TEXT NOT NULL,
-        kind TEXT NOT NULL,
-        occurred_at INTEGER NOT NULL,
-        received_at INTEGER NOT NULL,
-        sequence INTEGER,
-        data TEXT NOT NULL,
-        incident_id TEXT,
-        response TEXT NOT NULL
-    )",
-    "CREATE INDEX IF NOT EXISTS device_events_incident ON device_events(incident_id)",
-];
-
-/// An accepted event and what it says about its device and resident are one write: a trigger
-/// moves the device's last-seen (and last-heartbeat) and the resident's last activity on every
-/// insert. So the common event (a heartbeat) is stored with a single statement, and no code path
-/// can store an event without touching the clocks the tick reads for inactivity and offline.
-pub const TOUCH_SCHEMA: &[&str] = &[
-    "ALTER TABLE device_events ADD COLUMN shows_activity INTEGER NOT NULL DEFAULT 0",
-    "CREATE TRIGGER IF NOT EXISTS device_events_touch AFTER INSERT ON device_events
-     BEGIN
-        UPDATE devices SET last_seen_at = NEW.received_at,
-            last_heartbeat_at = CASE WHEN NEW.kind = 'heartbeat' THEN NEW.received_at ELSE last_heartbeat_at END
-         WHERE id = NEW.device_id;
-        UPDATE residents SET last_activity_at = NEW.received_at
-         WHERE NEW.shows_activity = 1 AND id = NEW.resident_id
-           AND (last_activity_at IS NULL OR last_activity_at < NEW.received_at);
-     END",
-];
-
 pub struct NewEvent<'a> {
     pub event_id: &'a str,
     pub device_id: &'a str,
@@ -47,7 +14,7 @@ pub struct NewEvent<'a> {
     pub data: &'a str,
     pub incident_id: Option<&'a str>,
     pub response: &'a str,
-    /// Resets the resident's inactivity clock (see [`TOUCH_SCHEMA`]).
+    /// Resets the resident's inactivity clock (the `device_events_touch` trigger, `migrations/0012_events_touch.sql`).
     pub shows_activity: bool,
 }
 

@@ -8,26 +8,6 @@ use crate::api::{ApiError, ApiResult};
 use crate::db::{Db, Row, int, opt_text, rows, text};
 use crate::time::to_rfc3339;
 
-pub const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS officer_activities (
-        id TEXT PRIMARY KEY,
-        officer_id TEXT NOT NULL,
-        dong TEXT NOT NULL,
-        date TEXT NOT NULL,
-        start_minute INTEGER NOT NULL,
-        minutes INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        note TEXT,
-        state TEXT NOT NULL DEFAULT 'submitted',
-        submitted_at INTEGER NOT NULL,
-        decided_at INTEGER,
-        decided_by TEXT,
-        return_reason TEXT
-    )",
-    "CREATE INDEX IF NOT EXISTS officer_activities_officer ON officer_activities(officer_id, date)",
-    "CREATE INDEX IF NOT EXISTS officer_activities_queue ON officer_activities(dong, state, date)",
-];
-
 #[derive(Debug, Clone)]
 pub struct Activity {
     pub id: String,

@@ -4,15 +4,6 @@
 use crate::api::ApiResult;
 use crate::db::{Db, int, rows, text};
 
-pub const SCHEMA: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS rate_limits (
-        bucket TEXT NOT NULL,
-        key TEXT NOT NULL,
-        at INTEGER NOT NULL
-    )",
-    "CREATE INDEX IF NOT EXISTS rate_limits_key ON rate_limits(bucket, key, at)",
-];
-
 /// Records a hit unless `limit` hits already fell in the last `window_ms`. Returns `None` when
 /// allowed, or the ms until the oldest hit leaves the window. Call inside a transaction.
 pub fn hit(
