@@ -28,6 +28,22 @@ fn binary(name: &str) -> PathBuf {
     p
 }
 
+/// `safetynet-host check --from MANIFEST ARGS…` (load, compose, compile, exit): `Ok` with
+/// nothing, or `Err` with what the host wrote to stderr.
+pub fn host_check(manifest: &Path, args: &[&str]) -> Result<(), String> {
+    let out = Command::new(binary("safetynet-host"))
+        .args(["check", "--from"])
+        .arg(manifest)
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
 /// A fresh, empty directory under the target dir, unique per test.
 pub fn temp_dir(label: &str) -> PathBuf {
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);

@@ -4,7 +4,7 @@
 //! (`../shared/tools/real-spin`), it is run on the same fixture and must refuse it with the same
 //! words, so the expectations below are Spin's answers, not the host's.
 
-use safetynet_tests::{real_spin, root, temp_dir};
+use safetynet_tests::{host_check, real_spin, root, temp_dir};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -56,17 +56,9 @@ fn fixture(name: &str) -> std::path::PathBuf {
 
 /// The host's refusal (`check` loads and composes exactly as `up` does).
 fn host_error(manifest: &Path) -> String {
-    let out = Command::new(root().join("target/release/safetynet-host"))
-        .args(["check", "--from"])
-        .arg(manifest)
-        .output()
-        .unwrap();
-    assert!(
-        !out.status.success(),
-        "the host accepted {}",
-        manifest.display()
-    );
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    host_check(manifest, &[])
+        .err()
+        .unwrap_or_else(|| panic!("the host accepted {}", manifest.display()))
 }
 
 /// Real Spin's refusal: `spin up` must exit with an error before it serves.
@@ -124,15 +116,8 @@ fn every_compose_rule_refuses_as_spin_does() {
 fn a_package_key_satisfies_every_import_of_its_package() {
     // tests/fixtures/spin.toml gives `conformance` one key for the package its two imports
     // (greet and shout) come from; both must be wired.
-    let out = Command::new(root().join("target/release/safetynet-host"))
-        .args(["check", "--from"])
-        .arg(root().join("tests/fixtures/spin.toml"))
-        .args(["--variable", "secret_token=s3cret"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let manifest = root().join("tests/fixtures/spin.toml");
+    if let Err(e) = host_check(&manifest, &["--variable", "secret_token=s3cret"]) {
+        panic!("{e}");
+    }
 }

@@ -1,9 +1,8 @@
 //! `spin.toml` stays something Spin 3.x runs. What can be seen without running Spin is checked
 //! here, so a mistake fails `make test` on any machine, not only where real Spin is installed.
 
-use safetynet_tests::root;
+use safetynet_tests::{host_check, root};
 use std::collections::BTreeMap;
-use std::process::Command;
 use toml::Value;
 
 fn manifest() -> Value {
@@ -47,22 +46,15 @@ fn render(template: &str, defaults: &BTreeMap<String, Option<String>>) -> Option
 fn the_host_loads_and_composes_spin_toml() {
     // The host refuses unknown keys, undeclared template variables, bad dependency keys and
     // every compose rule of Spin's, so a clean `check` covers those.
-    let out = Command::new(root().join("target/release/safetynet-host"))
-        .args(["check", "--from"])
-        .arg(root().join("spin.toml"))
-        .args([
-            "--variable",
-            "admin_token=check",
-            "--variable",
-            "secret_key=check",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let vars = [
+        "--variable",
+        "admin_token=check",
+        "--variable",
+        "secret_key=check",
+    ];
+    if let Err(e) = host_check(&root().join("spin.toml"), &vars) {
+        panic!("{e}");
+    }
 }
 
 #[test]

@@ -12,12 +12,12 @@ use serde_json::{json, Value};
 use spin_sdk::http::{IncomingRequest, Method, OutgoingResponse, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
+use safetynet_fn_shared::alerting::{self, Alert, Raised};
 use safetynet_fn_shared::api::{ApiError, ApiResult};
 use safetynet_fn_shared::db::Db;
 use safetynet_fn_shared::http::respond;
-use safetynet_fn_shared::notify::{self, Context};
 use safetynet_fn_shared::routing_client::{self as routing, kind_from_str, EVENT_KINDS};
-use safetynet_fn_shared::store::{events, incidents, outbox, registry};
+use safetynet_fn_shared::store::{events, outbox, registry};
 use safetynet_fn_shared::validate::{opt_i64, parse_body, req_str, req_time};
 use safetynet_fn_shared::{delivery, secrets, signature, time};
 
@@ -215,48 +215,31 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
         if let Some(first) = events::stored_response(db, event_id, &device.id)? {
             return Ok(Outcome::Duplicate(first));
         }
-        let mut incident: Option<(String, &str)> = None;
-        if plan.opens_incident {
-            if let Some(id) = incidents::find_open(db, &resident.id, incident_kind)? {
-                incidents::join(db, &id, event_id, now)?;
-                incident = Some((id, "joined"));
-            } else {
-                let id = incidents::open(
-                    db,
-                    &incidents::NewIncident {
-                        resident_id: &resident.id,
-                        dong: &resident.dong,
-                        kind: incident_kind,
-                        severity,
-                        source: event_id,
-                        now,
-                    },
-                    &notify::ladder(&plan),
-                )?;
-                let ctx = Context {
-                    incident_id: &id,
-                    kind: incident_kind,
-                    severity,
-                    resident: &resident,
-                    contacts: &contacts,
-                    device: Some((&device.id, &device.kind)),
-                    event: Some((event_id, occurred_at)),
-                };
-                notify::enqueue_immediate(db, &ctx, &plan, now)?;
-                incident = Some((id, "opened"));
-            }
-        }
+        let incident = if plan.opens_incident {
+            let alert = Alert {
+                kind: incident_kind,
+                source: event_id,
+                resident: &resident,
+                contacts: &contacts,
+                device: Some((&device.id, &device.kind)),
+                event: Some((event_id, occurred_at)),
+                now,
+            };
+            Some(alerting::raise(db, &alert, &plan)?)
+        } else {
+            None
+        };
         // Issue 5: the ack or check-in answer, through the reminders store, in this transaction.
         care.record(
             db,
             event_id,
             &device.id,
             &resident.id,
-            incident.as_ref().map(|(id, _)| id.as_str()),
+            incident.as_ref().map(Raised::id),
             occurred_at,
             now,
         )?;
-        let incident_ref = incident.as_ref().map(|(id, how)| (id.as_str(), *how));
+        let incident_ref = incident.as_ref().map(|r| (r.id(), r.how()));
         let body = answer_with(incident_ref);
         let stored = events::NewEvent {
             incident_id: incident_ref.map(|(id, _)| id),
@@ -269,7 +252,7 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
             ));
         }
         let deliver_incident = match incident {
-            Some((id, "opened")) => Some(id),
+            Some(Raised::Opened(id)) => Some(id),
             _ => None,
         };
         Ok(Outcome::New {

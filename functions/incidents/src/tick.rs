@@ -7,6 +7,7 @@
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
+use safetynet_fn_shared::alerting::{self, Alert};
 use safetynet_fn_shared::api::ApiResult;
 use safetynet_fn_shared::auth::{Role, Staff};
 use safetynet_fn_shared::db::Db;
@@ -104,35 +105,24 @@ fn open_detected(
     if !plan.opens_incident {
         return Ok(false);
     }
-    let severity = routing::severity_str(plan.severity);
     db.tx(|db| {
+        // Detection only opens: an open incident of this kind already covers it.
         if incidents::find_open(db, &resident.id, kind)?.is_some() {
             return Ok(false);
         }
-        let id = incidents::open(
-            db,
-            &incidents::NewIncident {
-                resident_id: &resident.id,
-                dong: &resident.dong,
-                kind,
-                severity,
-                source: "tick",
-                now,
-            },
-            &notify::ladder(&plan),
-        )?;
-        let ctx = Context {
-            incident_id: &id,
+        let alert = Alert {
             kind,
-            severity,
+            source: "tick",
             resident,
             contacts: &contacts,
             device: device.map(|d| (d.id.as_str(), d.kind.as_str())),
             event: None,
+            now,
         };
-        notify::enqueue_immediate(db, &ctx, &plan, now)?;
+        let id = alerting::raise(db, &alert, &plan)?;
         eprintln!(
-            "incident opened id={id} kind={kind} resident={} source=tick",
+            "incident opened id={} kind={kind} resident={} source=tick",
+            id.id(),
             resident.id
         );
         Ok(true)

@@ -8,15 +8,15 @@
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
+use safetynet_fn_shared::alerting::{self, Alert, Raised};
 use safetynet_fn_shared::api::{ApiError, ApiResult};
 use safetynet_fn_shared::auth::{Role, Staff};
 use safetynet_fn_shared::db::Db;
 use safetynet_fn_shared::http::{json as json_response, query_param};
-use safetynet_fn_shared::notify::{self, Context};
 use safetynet_fn_shared::routing_client::{self as routing, EventKind};
 use safetynet_fn_shared::store::cases::{self, Case, NewCase, URGENCIES};
 use safetynet_fn_shared::store::officers::{self, Officer};
-use safetynet_fn_shared::store::{incidents, outbox, registry};
+use safetynet_fn_shared::store::{outbox, registry};
 use safetynet_fn_shared::validate::{opt_str, parse_body, req_enum, req_str};
 use safetynet_fn_shared::{delivery, time};
 
@@ -80,36 +80,20 @@ pub async fn report(req: &Request, db: &Db, o: &Officer) -> ApiResult<Response> 
         if let (Some(r), Some((plan, contacts))) = (&resident, &plan) {
             if plan.opens_incident {
                 let source = format!("officer:{}", o.id);
-                if let Some(id) = incidents::find_open(db, &r.id, KIND)? {
-                    incidents::join(db, &id, &source, now)?;
-                    incident = Some((id, "joined"));
-                } else {
-                    let severity = routing::severity_str(plan.severity);
-                    let id = incidents::open(
-                        db,
-                        &incidents::NewIncident {
-                            resident_id: &r.id,
-                            dong: &r.dong,
-                            kind: KIND,
-                            severity,
-                            source: &source,
-                            now,
-                        },
-                        &notify::ladder(plan),
-                    )?;
-                    let ctx = Context {
-                        incident_id: &id,
-                        kind: KIND,
-                        severity,
-                        resident: r,
-                        contacts,
-                        device: None,
-                        event: None,
-                    };
-                    notify::enqueue_immediate(db, &ctx, plan, now)?;
+                let alert = Alert {
+                    kind: KIND,
+                    source: &source,
+                    resident: r,
+                    contacts,
+                    device: None,
+                    event: None,
+                    now,
+                };
+                let raised = alerting::raise(db, &alert, plan)?;
+                if let Raised::Opened(id) = &raised {
                     deliver_key = Some(id.clone());
-                    incident = Some((id, "opened"));
                 }
+                incident = Some((raised.id().to_string(), raised.how()));
                 cases::set_incident(db, &case_id, &incident.as_ref().expect("set").0, now)?;
             }
         } else if urgent {

@@ -18,15 +18,15 @@
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
+use safetynet_fn_shared::alerting::{self, Alert, Raised};
 use safetynet_fn_shared::api::ApiResult;
 use safetynet_fn_shared::auth::{Role, Staff};
 use safetynet_fn_shared::db::Db;
 use safetynet_fn_shared::delivery;
 use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::notify::{self, Context};
 use safetynet_fn_shared::routing_client::{self as routing, kind_from_str};
 use safetynet_fn_shared::store::reminders::{self, Schedule};
-use safetynet_fn_shared::store::{incidents, outbox, registry};
+use safetynet_fn_shared::store::{outbox, registry};
 use safetynet_fn_shared::time;
 
 use crate::schedule_client as sc;
@@ -167,44 +167,32 @@ fn escalate(db: &Db, schedule_id: &str, now: i64) -> ApiResult<Option<(String, b
     if !plan.opens_incident {
         return Ok(None);
     }
-    let severity = routing::severity_str(plan.severity);
     db.tx(|db| {
         // Checked again under the write lock: an overlapping tick escalates a streak once.
         let Some(ids) = streak(db, &s, now)? else {
             return Ok(None);
         };
-        if let Some(id) = incidents::find_open(db, &resident.id, kind)? {
-            incidents::join(db, &id, &format!("reminders:{}", s.id), now)?;
-            reminders::mark_escalated(db, &ids, &id)?;
-            return Ok(Some((id, false)));
-        }
-        let id = incidents::open(
-            db,
-            &incidents::NewIncident {
-                resident_id: &resident.id,
-                dong: &resident.dong,
-                kind,
-                severity,
-                source: "reminders",
-                now,
-            },
-            &notify::ladder(&plan),
-        )?;
-        let ctx = Context {
-            incident_id: &id,
+        let source = format!("reminders:{}", s.id);
+        let alert = Alert {
             kind,
-            severity,
+            source: &source,
             resident: &resident,
             contacts: &contacts,
             device: None,
             event: None,
+            now,
         };
-        notify::enqueue_immediate(db, &ctx, &plan, now)?;
-        reminders::mark_escalated(db, &ids, &id)?;
-        eprintln!(
-            "incident opened id={id} kind={kind} resident={} schedule={} source=reminders",
-            resident.id, s.id
-        );
-        Ok(Some((id, true)))
+        let raised = alerting::raise(db, &alert, &plan)?;
+        reminders::mark_escalated(db, &ids, raised.id())?;
+        let opened = matches!(raised, Raised::Opened(_));
+        if opened {
+            eprintln!(
+                "incident opened id={} kind={kind} resident={} schedule={} source=reminders",
+                raised.id(),
+                resident.id,
+                s.id
+            );
+        }
+        Ok(Some((raised.id().to_string(), opened)))
     })
 }

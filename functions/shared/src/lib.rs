@@ -13,6 +13,8 @@ pub mod validate;
 pub use safetynet_wire::{ids, signature, time};
 
 #[cfg(target_arch = "wasm32")]
+pub mod alerting;
+#[cfg(target_arch = "wasm32")]
 pub mod auth;
 #[cfg(target_arch = "wasm32")]
 pub mod db;
