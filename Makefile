@@ -14,7 +14,7 @@ WASM_ONLY := --exclude fixture-hello --exclude fixture-greeter --exclude fixture
 	--exclude fn-registry --exclude fn-device-events --exclude fn-incidents --exclude fn-openapi \
 	--exclude fn-officers --exclude fn-reminders
 
-.PHONY: target build up test test-deps bench fmt clippy clean
+.PHONY: target build up test test-deps bench fmt clippy lint clean
 
 # A target named in rust-toolchain.toml is not installed by itself on a fresh machine.
 target:
@@ -40,8 +40,14 @@ bench: build
 fmt:
 	$(CARGO) fmt --all
 
-clippy:
-	$(CARGO) clippy --release --workspace $(WASM_ONLY)
+# Native crates (with their tests and benches), then every Wasm crate as it is built for Spin.
+clippy: target
+	$(CARGO) clippy --release --workspace --all-targets $(WASM_ONLY) -- -D warnings
+	$(CARGO) clippy --release --target $(WASM_TARGET) $(WASM_CRATES) -- -D warnings
+
+# What CI checks besides the tests: formatting and clippy, warnings as errors.
+lint: clippy
+	$(CARGO) fmt --all -- --check
 
 clean:
 	$(CARGO) clean

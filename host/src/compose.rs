@@ -31,18 +31,18 @@ pub enum ComposeError {
     )]
     UnmatchedDependencyName {
         component_id: String,
-        dependency_name: DependencyName,
+        dependency_name: String,
     },
     #[error("component '{component_id}' has dependency conflicts: {}", format_conflicts(.conflicts))]
     DependencyConflicts {
         component_id: String,
-        conflicts: Vec<(String, Vec<DependencyName>)>,
+        conflicts: Vec<(String, Vec<String>)>,
     },
     #[error(
         "dependency '{dependency_name}' doesn't export '{export_name}' to satisfy import '{import_name}'"
     )]
     MissingExport {
-        dependency_name: DependencyName,
+        dependency_name: String,
         export_name: String,
         import_name: String,
     },
@@ -52,11 +52,10 @@ pub enum ComposeError {
     Encode(#[source] anyhow::Error),
 }
 
-fn format_conflicts(conflicts: &[(String, Vec<DependencyName>)]) -> String {
+fn format_conflicts(conflicts: &[(String, Vec<String>)]) -> String {
     conflicts
         .iter()
         .map(|(import, deps)| {
-            let deps: Vec<String> = deps.iter().map(ToString::to_string).collect();
             format!(
                 "import '{import}' satisfied by dependencies: '{}'",
                 deps.join(", ")
@@ -105,7 +104,7 @@ pub fn compose(
         if matched.is_empty() {
             return Err(ComposeError::UnmatchedDependencyName {
                 component_id: component_id.to_string(),
-                dependency_name: dep.name.clone(),
+                dependency_name: dep.name.to_string(),
             });
         }
         let bytes = std::fs::read(&dep.path)
@@ -139,7 +138,7 @@ pub fn compose(
             component_id: component_id.to_string(),
             conflicts: conflicts
                 .into_iter()
-                .map(|(import, regs)| (import, regs.into_iter().map(|r| r.name).collect()))
+                .map(|(import, regs)| (import, regs.iter().map(|r| r.name.to_string()).collect()))
                 .collect(),
         });
     }
@@ -151,7 +150,7 @@ pub fn compose(
         let export = dep.export.clone().unwrap_or_else(|| import.clone());
         let Some(export_ty) = graph.types()[dep.world].exports.get(&export).copied() else {
             return Err(ComposeError::MissingExport {
-                dependency_name: dep.name,
+                dependency_name: dep.name.to_string(),
                 export_name: export,
                 import_name: import,
             });

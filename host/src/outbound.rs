@@ -149,6 +149,6 @@ mod tests {
         assert!(p.allows(&"http://localhost/".parse().unwrap()));
         assert!(!p.allows(&"http://localhost:8080/".parse().unwrap()));
         assert!(p.allows(&"http://10.0.0.1:1234/".parse().unwrap()));
-        assert!(policy(&[]).allows(&"http://x/".parse().unwrap()) == false);
+        assert!(!policy(&[]).allows(&"http://x/".parse().unwrap()));
     }
 }

@@ -498,7 +498,7 @@ mod tests {
         let mut x = 12345u32;
         for _ in 0..1000 * m.len() {
             x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            packed.push(if x % 7 == 0 {
+            packed.push(if x.is_multiple_of(7) {
                 (x >> 8) as f32 / 1000.0
             } else {
                 0.0

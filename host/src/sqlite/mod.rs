@@ -148,7 +148,6 @@ impl Database {
                 rusqlite::fallible_iterator::FallibleIterator::next(&mut batch)?.is_some(),
             )
         })();
-        drop(batch);
         self.checkin(conn);
         Ok(outcome?)
     }
