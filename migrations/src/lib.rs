@@ -33,6 +33,7 @@ pub const ALL: &[Migration] = migrations![
     "0011_reminders",
     "0012_events_touch",
     "0013_scoring_sparse",
+    "0014_outbox_claims",
 ];
 
 impl Migration {

@@ -342,6 +342,7 @@ pub struct FakeEndpoint {
     pub origin: String,
     pub received: Arc<Mutex<Vec<Received>>>,
     status: Arc<Mutex<u16>>,
+    delay: Arc<Mutex<Duration>>,
     server: Arc<tiny_http::Server>,
 }
 
@@ -351,7 +352,13 @@ impl FakeEndpoint {
         let origin = format!("http://{}", server.server_addr().to_ip().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
         let status = Arc::new(Mutex::new(200u16));
-        let (s, r, st) = (server.clone(), received.clone(), status.clone());
+        let delay = Arc::new(Mutex::new(Duration::ZERO));
+        let (s, r, st, d) = (
+            server.clone(),
+            received.clone(),
+            status.clone(),
+            delay.clone(),
+        );
         std::thread::spawn(move || {
             for mut req in s.incoming_requests() {
                 let mut body = String::new();
@@ -368,6 +375,8 @@ impl FakeEndpoint {
                     body,
                 };
                 r.lock().unwrap().push(rec);
+                let wait = *d.lock().unwrap();
+                std::thread::sleep(wait);
                 let _ = req.respond(
                     tiny_http::Response::from_string("{\"ok\":true}").with_status_code(code),
                 );
@@ -377,12 +386,19 @@ impl FakeEndpoint {
             origin,
             received,
             status,
+            delay,
             server,
         }
     }
 
     pub fn set_status(&self, code: u16) {
         *self.status.lock().unwrap() = code;
+    }
+
+    /// Answers each request only after `delay` (a slow receiver: the request is recorded on
+    /// arrival).
+    pub fn set_delay(&self, delay: Duration) {
+        *self.delay.lock().unwrap() = delay;
     }
 
     pub fn received(&self) -> Vec<Received> {

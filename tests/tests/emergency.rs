@@ -456,3 +456,57 @@ fn an_event_id_reused_by_another_device_is_a_conflict_not_the_first_answer() {
         first.json()
     );
 }
+
+#[test]
+fn one_dispatch_per_emergency_while_ticks_race_a_slow_119() {
+    // 119 takes two seconds to answer. The immediate send after the press and three ticks
+    // fired meanwhile all find the dispatch due; only the one that claimed it may send it.
+    let s = Suite::start("race");
+    let res = s.resident("jung-dong", 1, json!({}));
+    let pendant = s.device(res["id"].as_str().unwrap(), "pendant", json!({}));
+    s.dispatch.set_delay(Duration::from_secs(2));
+
+    let answer = s.event(&pendant, "evt-race-1", "emergency-call");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let incident = answer.json()["incident_id"].as_str().unwrap().to_string();
+    s.dispatch
+        .wait_for(Duration::from_secs(5), |r| !r.is_empty());
+    let ticks: Vec<_> = (0..3)
+        .map(|_| {
+            let url = s.host.url("/api/v1/jobs/tick");
+            std::thread::spawn(move || {
+                safetynet_tests::request(
+                    "POST",
+                    &url,
+                    &[("authorization", "Bearer test-admin-token")],
+                    Some("{}"),
+                )
+                .status
+            })
+        })
+        .collect();
+    for t in ticks {
+        assert_eq!(t.join().unwrap(), 200);
+    }
+    std::thread::sleep(Duration::from_millis(2500));
+
+    let dispatches = s.dispatch.received();
+    assert_eq!(
+        dispatches.len(),
+        1,
+        "119 saw {} dispatches",
+        dispatches.len()
+    );
+    let detail = s
+        .admin("GET", &format!("/api/v1/incidents/{incident}"), None)
+        .json();
+    let sent: Vec<&Value> = detail["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["channel"] == "dispatch119")
+        .collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["state"], "delivered");
+    assert_eq!(sent[0]["attempts"], 1);
+}

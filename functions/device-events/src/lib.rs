@@ -17,7 +17,7 @@ use safetynet_fn_shared::api::{ApiError, ApiResult};
 use safetynet_fn_shared::db::Db;
 use safetynet_fn_shared::http::respond;
 use safetynet_fn_shared::routing_client::{self as routing, kind_from_str, EVENT_KINDS};
-use safetynet_fn_shared::store::{events, outbox, registry};
+use safetynet_fn_shared::store::{events, registry};
 use safetynet_fn_shared::validate::{opt_i64, parse_body, req_str, req_time};
 use safetynet_fn_shared::{delivery, secrets, signature, time};
 
@@ -68,10 +68,7 @@ struct Opened {
 impl Opened {
     async fn deliver(self) {
         // Already committed: a failure here only delays delivery until the next tick.
-        let sent = match outbox::due(&self.db, self.now, Some(&self.incident_id), 50) {
-            Ok(rows) => delivery::deliver(&self.db, rows, time::now_ms()).await,
-            Err(e) => Err(e),
-        };
+        let sent = delivery::send_due(&self.db, self.now, Some(&self.incident_id), 50).await;
         if let Err(e) = sent {
             eprintln!(
                 "immediate delivery error incident={} code={}",

@@ -29,8 +29,7 @@ pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     let escalated = climb_ladders(db, now)?;
     let inactivity = detect_inactivity(db, now)?;
     let offline = detect_offline(db, now)?;
-    let rows = outbox::due(db, now, None, BATCH)?;
-    let report = delivery::deliver(db, rows, now).await?;
+    let report = delivery::send_due(db, now, None, BATCH).await?;
     Ok(json_response(
         200,
         &json!({

@@ -127,8 +127,7 @@ pub async fn report(req: &Request, db: &Db, o: &Officer) -> ApiResult<Response> 
     );
     if let Some(key) = &deliver_key {
         // Already committed: a failure here only waits for the next tick.
-        let rows = outbox::due(db, now, Some(key), 50)?;
-        if let Err(e) = delivery::deliver(db, rows, time::now_ms()).await {
+        if let Err(e) = delivery::send_due(db, now, Some(key), 50).await {
             eprintln!("crisis report delivery error key={key} code={}", e.code);
         }
     }

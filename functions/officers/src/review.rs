@@ -77,13 +77,8 @@ fn notify_applicant(
 /// Sends what was just committed; a failure only waits for the next tick.
 async fn deliver_now(db: &Db, key: &str) {
     let now = time::now_ms();
-    match outbox::due(db, now, Some(key), 10) {
-        Ok(rows) => {
-            if let Err(e) = delivery::deliver(db, rows, now).await {
-                eprintln!("applicant sms delivery error key={key} code={}", e.code);
-            }
-        }
-        Err(e) => eprintln!("applicant sms lookup error key={key} code={}", e.code),
+    if let Err(e) = delivery::send_due(db, now, Some(key), 10).await {
+        eprintln!("applicant sms delivery error key={key} code={}", e.code);
     }
 }
 

@@ -25,8 +25,8 @@ use safetynet_fn_shared::db::Db;
 use safetynet_fn_shared::delivery;
 use safetynet_fn_shared::http::json as json_response;
 use safetynet_fn_shared::routing_client::{self as routing, kind_from_str};
+use safetynet_fn_shared::store::registry;
 use safetynet_fn_shared::store::reminders::{self, Schedule};
-use safetynet_fn_shared::store::{outbox, registry};
 use safetynet_fn_shared::time;
 
 use crate::schedule_client as sc;
@@ -52,8 +52,7 @@ pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
         .iter()
         .filter_map(|(id, opened)| opened.then_some(id))
     {
-        let rows = outbox::due(db, now, Some(incident_id), 50)?;
-        match delivery::deliver(db, rows, now).await {
+        match delivery::send_due(db, now, Some(incident_id), 50).await {
             Ok(r) => {
                 delivered += r.delivered;
                 failed += r.failed;

@@ -1,4 +1,6 @@
-//! Sending outbox rows to 119 and the SMS gateway, then recording the outcome in one commit.
+//! Sending outbox rows to 119 and the SMS gateway: claim what is due, send it, record the
+//! outcome in one commit. Every sender goes through [`send_due`], so no row is sent by two
+//! senders at once.
 
 use spin_sdk::http::{Request, Response};
 
@@ -36,15 +38,30 @@ async fn send_one(row: &OutboxRow) -> Result<(), String> {
     }
 }
 
-/// Sends every row (in parallel) and commits the results.
-pub async fn deliver(db: &Db, rows: Vec<OutboxRow>, now: i64) -> ApiResult<Report> {
+/// Claims the rows due by `now` (of one incident or outbox key, or all up to `limit`), sends
+/// them in parallel and records the outcomes. `now` may be a drill's time; claims run on the
+/// wall clock.
+pub async fn send_due(db: &Db, now: i64, incident: Option<&str>, limit: i64) -> ApiResult<Report> {
+    let rows = db.tx(|db| outbox::claim_due(db, now, crate::time::now_ms(), incident, limit))?;
     if rows.is_empty() {
         return Ok(Report::default());
     }
     let results = futures::future::join_all(rows.iter().map(send_one)).await;
+    // Outcomes carry the later of the drill's time and the clock's, so a delivery is never
+    // recorded before the event that caused it.
+    record(db, &rows, &results, now.max(crate::time::now_ms()))
+}
+
+/// Commits the outcome of each sent row, releasing its claim.
+fn record(
+    db: &Db,
+    rows: &[OutboxRow],
+    results: &[Result<(), String>],
+    now: i64,
+) -> ApiResult<Report> {
     let mut report = Report::default();
     db.tx(|db| {
-        for (row, result) in rows.iter().zip(&results) {
+        for (row, result) in rows.iter().zip(results) {
             match result {
                 Ok(()) => {
                     outbox::mark_delivered(db, &row.id, now)?;

@@ -59,21 +59,36 @@ pub fn enqueue(
     Ok(id)
 }
 
-/// Pending rows whose time has come, oldest first; `incident` narrows to one incident.
-pub fn due(db: &Db, now: i64, incident: Option<&str>, limit: i64) -> ApiResult<Vec<OutboxRow>> {
+/// How long a claim holds a row for its sender. Longer than any send takes, short enough that
+/// a row whose sender died is retried within about a minute.
+pub const CLAIM_MS: i64 = 60_000;
+
+/// Claims the pending rows due by `due_by` that no other sender holds, oldest first (`incident`
+/// narrows to one incident), and returns them: only the caller sends these until it records
+/// the outcome or the claim runs out. `clock` is the wall clock, which claims run on even when a
+/// drill passes a `due_by` in the future. Call inside a transaction, so that checking and
+/// claiming are one step for every sender (SQLite's write lock serialises them; a PostgreSQL
+/// backend needs the select to lock its rows, `FOR UPDATE SKIP LOCKED`).
+pub fn claim_due(
+    db: &Db,
+    due_by: i64,
+    clock: i64,
+    incident: Option<&str>,
+    limit: i64,
+) -> ApiResult<Vec<OutboxRow>> {
+    const COLS: &str = "id, incident_id, channel, destination, payload, attempts";
+    const FREE: &str = "state = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)";
     let r = match incident {
         Some(i) => db.exec(
-            "SELECT id, incident_id, channel, destination, payload, attempts FROM outbox
-             WHERE state = 'pending' AND incident_id = ? AND next_attempt_at <= ? ORDER BY step, id LIMIT ?",
-            &[text(i), int(now), int(limit)],
+            &format!("SELECT {COLS} FROM outbox WHERE {FREE} AND incident_id = ? AND next_attempt_at <= ? ORDER BY step, id LIMIT ?"),
+            &[int(clock), text(i), int(due_by), int(limit)],
         )?,
         None => db.exec(
-            "SELECT id, incident_id, channel, destination, payload, attempts FROM outbox
-             WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
-            &[int(now), int(limit)],
+            &format!("SELECT {COLS} FROM outbox WHERE {FREE} AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"),
+            &[int(clock), int(due_by), int(limit)],
         )?,
     };
-    Ok(rows(&r)
+    let due: Vec<OutboxRow> = rows(&r)
         .map(|row| OutboxRow {
             id: row.str("id"),
             incident_id: row.str("incident_id"),
@@ -82,7 +97,14 @@ pub fn due(db: &Db, now: i64, incident: Option<&str>, limit: i64) -> ApiResult<V
             payload: row.str("payload"),
             attempts: row.int("attempts"),
         })
-        .collect())
+        .collect();
+    for row in &due {
+        db.exec(
+            "UPDATE outbox SET claimed_until = ? WHERE id = ?",
+            &[int(clock + CLAIM_MS), text(&row.id)],
+        )?;
+    }
+    Ok(due)
 }
 
 /// Seconds to wait after the `attempts`-th failure: 5, 10, 20, … capped at 5 minutes.
@@ -93,7 +115,7 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 
 pub fn mark_delivered(db: &Db, id: &str, now: i64) -> ApiResult<()> {
     db.exec(
-        "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ? AND state = 'pending'",
+        "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ? AND state = 'pending'",
         &[int(now), text(id)],
     )?;
     Ok(())
@@ -103,7 +125,7 @@ pub fn mark_delivered(db: &Db, id: &str, now: i64) -> ApiResult<()> {
 pub fn mark_failed(db: &Db, row: &OutboxRow, error: &str, now: i64) -> ApiResult<i64> {
     let attempts = row.attempts + 1;
     db.exec(
-        "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND state = 'pending'",
+        "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, claimed_until = NULL WHERE id = ? AND state = 'pending'",
         &[int(attempts), int(now + backoff_ms(attempts)), text(error), text(&row.id)],
     )?;
     Ok(attempts)
