@@ -114,6 +114,30 @@ fn uploads_are_validated_with_line_numbers_and_a_rejected_file_changes_nothing()
     );
     assert_eq!(bad.json()["error"]["rejected"], 3);
 
+    // A spreadsheet export: every field quoted, CRLF line ends, and a quoted line break that
+    // moves the next record to line 4; the error names that line.
+    let quoted = put_csv(
+        &s,
+        &format!("{CYCLE}/providers/waterworks"),
+        &format!(
+            "{WATER_HEADER}\r\n\"h1\",\"2\",\"20000\",\"0\"\r\n\"h2\",\"one\r\nmonth\",\"10\",\"0\"\r\nh3,x,1,0\r\n"
+        ),
+    );
+    assert_eq!(quoted.status, 400, "{}", quoted.body);
+    let l = lines(&quoted);
+    assert_eq!(l.iter().map(|x| x.0).collect::<Vec<_>>(), [3, 5], "{l:?}");
+    let quoted = put_csv(
+        &s,
+        &format!("{CYCLE}/providers/waterworks"),
+        // The same rows as the accepted upload above, so what is scored below is unchanged.
+        &format!(
+            "{WATER_HEADER}\r\n\"h1\",\"6\",\"150000\",\"1\"\r\n\"h3\",\"2\",\"30000\",\"0\"\r\n"
+        ),
+    );
+    assert_eq!(quoted.status, 200, "{}", quoted.body);
+    assert_eq!(quoted.json()["rows"], 2);
+    assert_eq!(quoted.json()["replaced"], true);
+
     let bad_header = put_csv(
         &s,
         &format!("{CYCLE}/providers/waterworks"),

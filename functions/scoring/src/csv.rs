@@ -2,8 +2,7 @@
 //!
 //! Bytes arrive in chunks; complete lines are checked as they come, so a 500,000-line file is
 //! never held whole. Every problem is reported with its line number (the header is line 1);
-//! nothing is stored unless the whole file is clean. Fields are comma-separated and may be
-//! wrapped in double quotes; a field cannot contain a comma (ids, dong names and numbers never do).
+//! nothing is stored unless the whole file is clean. Files are RFC 4180 CSV, read by `csv-core`.
 
 use std::collections::HashMap;
 
@@ -45,70 +44,135 @@ pub trait LineSink {
     fn problems(&mut self) -> &mut Problems;
 }
 
-/// Splits a byte stream into lines as chunks arrive.
-#[derive(Default)]
+/// Splits a byte stream into CSV records as chunks arrive (RFC 4180: quoted fields may hold
+/// commas, doubled quotes and line breaks; lines end in LF or CRLF; a UTF-8 BOM is dropped), by
+/// `csv-core`, which never needs the whole file. Each record is reported with the line it
+/// starts on.
 pub struct Lines {
-    buf: Vec<u8>,
-    no: u64,
-    skipping: bool,
+    reader: csv_core::Reader,
+    /// The current record's field bytes (at most [`MAX_LINE`]) and where each field ends.
+    out: Vec<u8>,
+    out_len: usize,
+    ends: Vec<usize>,
+    ends_len: usize,
+    /// Line breaks consumed so far, and those inside the current record's quoted fields.
+    newlines: u64,
+    inner_newlines: u64,
+    /// The current record outgrew [`MAX_LINE`] or [`MAX_FIELDS`]; it is read to its end and
+    /// reported, not kept.
+    too_long: bool,
+    /// No record yet: a UTF-8 BOM that csv-core did not see whole (it arrived split across
+    /// chunks) is still to be dropped.
+    first: bool,
+}
+
+/// More fields than any upload has columns.
+const MAX_FIELDS: usize = 256;
+
+impl Default for Lines {
+    fn default() -> Self {
+        Lines {
+            // Records end at LF; a CR before it is trimmed with the field's other whitespace,
+            // so that a record's end is known the moment its line break is read.
+            reader: csv_core::ReaderBuilder::new()
+                .terminator(csv_core::Terminator::Any(b'\n'))
+                .build(),
+            out: vec![0; MAX_LINE],
+            out_len: 0,
+            ends: vec![0; MAX_FIELDS],
+            ends_len: 0,
+            newlines: 0,
+            inner_newlines: 0,
+            too_long: false,
+            first: true,
+        }
+    }
 }
 
 impl Lines {
     pub fn feed(&mut self, chunk: &[u8], sink: &mut impl LineSink) {
-        let mut rest = chunk;
-        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
-            if self.skipping {
-                self.skipping = false;
-                self.no += 1;
-            } else {
-                self.buf.extend_from_slice(&rest[..nl]);
-                self.emit(sink);
-            }
-            rest = &rest[nl + 1..];
-        }
-        if self.skipping {
-            return;
-        }
-        self.buf.extend_from_slice(rest);
-        if self.buf.len() > MAX_LINE {
-            self.no += 1;
-            sink.problems()
-                .add(self.no, format!("line longer than {MAX_LINE} bytes"));
-            self.buf.clear();
-            self.skipping = true;
-        }
+        self.read(chunk, sink);
     }
 
+    /// Ends the stream: a last record without a line break is reported.
     pub fn finish(&mut self, sink: &mut impl LineSink) {
-        if !self.buf.is_empty() && !self.skipping {
-            self.emit(sink);
-        }
+        self.read(&[], sink);
     }
 
-    fn emit(&mut self, sink: &mut impl LineSink) {
-        self.no += 1;
-        let mut bytes = &self.buf[..];
-        if self.no == 1 {
-            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        }
-        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        match std::str::from_utf8(bytes) {
-            Ok(s) if s.trim().is_empty() => {}
-            Ok(s) => {
-                let fields: Vec<&str> = s.split(',').map(unquote).collect();
-                sink.line(self.no, &fields);
+    /// An empty `input` tells csv-core the data has ended.
+    fn read(&mut self, mut input: &[u8], sink: &mut impl LineSink) {
+        let at_end = input.is_empty();
+        loop {
+            let (result, n_in, n_out, n_ends) = self.reader.read_record(
+                input,
+                &mut self.out[self.out_len..],
+                &mut self.ends[self.ends_len..],
+            );
+            self.newlines += input[..n_in].iter().filter(|&&b| b == b'\n').count() as u64;
+            input = &input[n_in..];
+            let written = &self.out[self.out_len..self.out_len + n_out];
+            self.inner_newlines += written.iter().filter(|&&b| b == b'\n').count() as u64;
+            self.out_len += n_out;
+            self.ends_len += n_ends;
+            match result {
+                csv_core::ReadRecordResult::InputEmpty => return,
+                csv_core::ReadRecordResult::OutputFull
+                | csv_core::ReadRecordResult::OutputEndsFull => {
+                    // Keep reading the record to its end, discarding it.
+                    self.too_long = true;
+                    self.out_len = 0;
+                    self.ends_len = 0;
+                }
+                csv_core::ReadRecordResult::Record => {
+                    // The record's last line is the one whose break was just read (none at the
+                    // end of the data), less the breaks inside its quoted fields.
+                    let last = if at_end {
+                        self.newlines + 1
+                    } else {
+                        self.newlines
+                    };
+                    let line = last - self.inner_newlines;
+                    self.emit(line, sink);
+                }
+                csv_core::ReadRecordResult::End => return,
             }
-            Err(_) => sink.problems().add(self.no, "not valid UTF-8".into()),
         }
-        self.buf.clear();
     }
-}
 
-fn unquote(f: &str) -> &str {
-    let t = f.trim();
-    t.strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .unwrap_or(t)
+    fn emit(&mut self, line: u64, sink: &mut impl LineSink) {
+        if self.too_long {
+            sink.problems().add(
+                line,
+                format!("record longer than {MAX_LINE} bytes or {MAX_FIELDS} fields"),
+            );
+        } else {
+            match std::str::from_utf8(&self.out[..self.out_len]) {
+                Ok(text) => {
+                    let mut fields = Vec::with_capacity(self.ends_len);
+                    let mut start = 0;
+                    for &end in &self.ends[..self.ends_len] {
+                        fields.push(text[start..end].trim());
+                        start = end;
+                    }
+                    if self.first {
+                        if let Some(f) = fields.first_mut() {
+                            *f = f.trim_start_matches('\u{feff}');
+                        }
+                    }
+                    // A blank line (or one holding only a CR) is no record.
+                    if !(fields.len() == 1 && fields[0].is_empty()) {
+                        sink.line(line, &fields);
+                    }
+                }
+                Err(_) => sink.problems().add(line, "not valid UTF-8".into()),
+            }
+        }
+        self.out_len = 0;
+        self.ends_len = 0;
+        self.inner_newlines = 0;
+        self.too_long = false;
+        self.first = false;
+    }
 }
 
 fn valid_household_id(s: &str) -> bool {
@@ -431,6 +495,28 @@ mod tests {
             assert_eq!(h.rows.len(), 3);
             assert_eq!(h.rows[1].dong, "성안동");
             assert!(!h.rows[2].receiving_support);
+        }
+    }
+
+    #[test]
+    fn rfc4180_quoting_commas_doubled_quotes_crlf_and_line_breaks() {
+        // What a spreadsheet exports: quoted fields with commas and quotes inside, CRLF, and a
+        // field holding a line break (which moves the following records' line numbers).
+        let text = "household_id,dong,size,head_age_band\r\n\
+                    \"h1\",\"중구, 성안동\",\"1\",\"75-plus\"\r\n\
+                    h2,\"삼산동 \"\"A\"\"\",2,40-49\r\n\
+                    h3,\"two\r\nlines\",x,65-74\r\n\
+                    h4,d,0,75-plus\r\n";
+        for piece in [1, 2, 5, 1000] {
+            let mut h = Households::default();
+            feed_in_pieces(text, &mut h, piece);
+            h.check_complete();
+            assert_eq!(h.rows.len(), 2, "{:?}", h.problems);
+            assert_eq!(h.rows[0].dong, "중구, 성안동");
+            assert_eq!(h.rows[1].dong, "삼산동 \"A\"");
+            let lines: Vec<u64> = h.problems.listed.iter().map(|p| p.line).collect();
+            assert_eq!(lines, [4, 6], "{:?}", h.problems);
+            assert!(h.problems.listed[0].message.contains("size \"x\""));
         }
     }
 
