@@ -44,6 +44,20 @@ fn main() {
         }
     }
     writeln!(code, "        eligibility_overrides: {},", map(&overrides)).unwrap();
+    let mut restores = Vec::new();
+    if let Some(by_kind) = policy.get("restores") {
+        for (kind, action) in object(by_kind, "restores") {
+            let action = action
+                .as_str()
+                .expect("policy.json: a restore action is a string");
+            restores.push(format!(
+                "(EventKind::{}, RestoreAction::{})",
+                variant(kind),
+                variant(action)
+            ));
+        }
+    }
+    writeln!(code, "        restores: {},", map(&restores)).unwrap();
     writeln!(code, "    }}\n}}").unwrap();
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_policy.rs");
     std::fs::write(out, code).expect("writing builtin_policy.rs");

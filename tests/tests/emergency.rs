@@ -391,7 +391,8 @@ fn kill9_after_the_answer_keeps_the_incident_and_sends_the_dispatch_after_restar
 
     s.crash_and_restart();
     s.dispatch.set_status(200);
-    let t = s.tick_at(&at(30));
+    // A send the crash cut short keeps its claim for up to 30 s; a tick after that sends it.
+    let t = s.tick_at(&at(31));
     assert!(t["delivered"].as_u64().unwrap() >= 1, "{t}");
     let ok: Vec<Received> = s.dispatch.received();
     let d = body(ok.last().unwrap());
@@ -509,4 +510,133 @@ fn one_dispatch_per_emergency_while_ticks_race_a_slow_119() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["state"], "delivered");
     assert_eq!(sent[0]["attempts"], 1);
+}
+
+/// A signed event with a `data` object, as a device sends it now.
+fn event_with(
+    s: &Suite,
+    device: &safetynet_tests::suite::Device,
+    id: &str,
+    kind: &str,
+    data: Value,
+) -> safetynet_tests::Answer {
+    let body = json!({"event_id": id, "device_id": device.id, "kind": kind, "occurred_at": now_rfc3339(), "data": data});
+    s.send_signed(device, &device.secret, now_secs(), &body)
+}
+
+#[test]
+fn a_device_back_online_resolves_its_offline_incident_and_stops_the_ladder() {
+    let s = Suite::start("restore-offline");
+    let res = s.resident("jung-dong", 2, json!({}));
+    let rid = res["id"].as_str().unwrap().to_string();
+    let gateway = s.device(&rid, "gateway", json!({"heartbeat_interval_s": 60}));
+
+    // Silent for longer than two intervals: the tick opens a device-offline incident.
+    assert_eq!(s.tick_at(&at(3 * 60))["offline_opened"], 1);
+    let list = s
+        .admin("GET", "/api/v1/incidents?kind=device-offline", None)
+        .json();
+    let id = list["incidents"][0]["id"].as_str().unwrap().to_string();
+
+    let back = event_with(
+        &s,
+        &gateway,
+        "evt-back",
+        "restore",
+        json!({"restores": "device-offline"}),
+    );
+    assert_eq!(back.status, 200, "{}", back.body);
+    assert_eq!(back.json()["incident_id"], id.as_str());
+    assert_eq!(back.json()["incident"], "resolved");
+
+    let detail = s
+        .admin("GET", &format!("/api/v1/incidents/{id}"), None)
+        .json();
+    assert_eq!(detail["state"], "resolved");
+    assert_eq!(detail["outcome"], "restored-by-device");
+    assert!(
+        detail["timeline"]
+            .to_string()
+            .contains(&format!("device:{}", gateway.id)),
+        "{}",
+        detail["timeline"]
+    );
+    // The ladder stopped: an hour later nobody else is told and no 119 welfare check goes out.
+    let sms_before = s.sms.received().len();
+    assert_eq!(s.tick_at(&at(3 * 60 + 61 * 60))["escalated"], 0);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(s.sms.received().len(), sms_before);
+    assert!(s.dispatch.received().is_empty());
+}
+
+#[test]
+fn a_restore_never_closes_a_persons_emergency_and_only_quiets_smoke() {
+    let s = Suite::start("restore-emergency");
+    let res = s.resident("jung-dong", 1, json!({}));
+    let rid = res["id"].as_str().unwrap().to_string();
+    let pendant = s.device(&rid, "pendant", json!({}));
+    let smoke = s.device(&rid, "smoke", json!({}));
+
+    let press = s.event(&pendant, "evt-press", "emergency-call").json();
+    let undo = event_with(
+        &s,
+        &pendant,
+        "evt-undo",
+        "restore",
+        json!({"restores": "emergency-call"}),
+    );
+    assert_eq!(undo.status, 200, "{}", undo.body);
+    assert_eq!(undo.json()["incident"], Value::Null);
+    let id = press["incident_id"].as_str().unwrap();
+    let detail = s
+        .admin("GET", &format!("/api/v1/incidents/{id}"), None)
+        .json();
+    assert_eq!(detail["state"], "triggered", "a person closes an emergency");
+
+    // Smoke: 119 was dispatched, so clearing smoke keeps the incident open for a person, at
+    // low severity, with its ladder stopped.
+    let alarm = s.event(&smoke, "evt-smoke", "smoke").json();
+    let smoke_id = alarm["incident_id"].as_str().unwrap();
+    // Only a device that reported the smoke can clear it.
+    let other = event_with(
+        &s,
+        &pendant,
+        "evt-other",
+        "restore",
+        json!({"restores": "smoke"}),
+    );
+    assert_eq!(other.json()["incident"], Value::Null, "{}", other.body);
+    let cleared = event_with(
+        &s,
+        &smoke,
+        "evt-clear",
+        "restore",
+        json!({"restores": "smoke"}),
+    );
+    assert_eq!(cleared.json()["incident"], "downgraded", "{}", cleared.body);
+    let detail = s
+        .admin("GET", &format!("/api/v1/incidents/{smoke_id}"), None)
+        .json();
+    assert_eq!(detail["state"], "triggered");
+    assert_eq!(detail["severity"], "low");
+    let pending: Vec<&Value> = detail["escalation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|step| step["state"] == "pending")
+        .collect();
+    assert!(pending.is_empty(), "{}", detail["escalation"]);
+
+    // A restore must say what it restores.
+    let bad = event_with(&s, &pendant, "evt-bad", "restore", json!({}));
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["error"]["field"], "data.restores");
+    let bad = event_with(
+        &s,
+        &pendant,
+        "evt-bad2",
+        "restore",
+        json!({"restores": "sunshine"}),
+    );
+    assert_eq!(bad.status, 400);
 }

@@ -31,6 +31,14 @@ impl wit::Guest for Routing {
         let plan = crate::plan::plan_event(&event.into(), &resident.into(), now, &policy);
         Ok(plan.into())
     }
+
+    fn plan_restore(
+        restored: wit_types::EventKind,
+        policy_json: String,
+    ) -> Result<wit::RestoreAction, String> {
+        let policy = load(&policy_json)?;
+        Ok(policy.restore_action(restored.into()).into())
+    }
 }
 
 export!(Routing);
@@ -102,6 +110,15 @@ same_enum!(
         TemporaryHousing,
     }
 );
+same_enum!(
+    wit::RestoreAction,
+    rs::RestoreAction {
+        None,
+        Resolve,
+        Downgrade
+    }
+);
+
 same_enum!(
     wit::Channel,
     rs::Channel {

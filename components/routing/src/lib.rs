@@ -22,10 +22,12 @@ pub mod policy;
 pub mod types;
 
 pub use plan::plan_event;
-pub use policy::{ContactPick, Policy, Rule, Rung, Target, MAX_DELAY_MINUTES, POLICY_VERSION};
+pub use policy::{
+    ContactPick, Policy, Rule, Rung, Target, MAX_DELAY_MINUTES, NEVER_RESTORED, POLICY_VERSION,
+};
 pub use types::{
     Channel, Contact, DeviceEvent, Eligibility, EscalationStep, EventKind, Notification, Plan,
-    ResidentProfile, Severity,
+    ResidentProfile, RestoreAction, Severity,
 };
 
 /// The WIT export; only the Wasm build has it.

@@ -6,7 +6,7 @@
 //! strict: unknown fields are rejected, every event kind must have a rule, and every error names
 //! the offending field (`policy.kinds.fire.severity: unknown variant ...`).
 
-use crate::types::{Channel, Eligibility, EventKind, Severity};
+use crate::types::{Channel, Eligibility, EventKind, RestoreAction, Severity};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -38,7 +38,20 @@ pub struct Policy {
     /// ladder for the recently discharged). Kinds not listed fall back to `kinds`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub eligibility_overrides: BTreeMap<Eligibility, BTreeMap<EventKind, Rule>>,
+    /// What a device's `restore` of a condition (device back online, power back, smoke
+    /// cleared) does to the open incident of that kind. Kinds not listed: nothing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub restores: BTreeMap<EventKind, RestoreAction>,
 }
+
+/// A person's emergency (and fire) is closed by a person, never by a device saying it is over:
+/// no policy may give these a restore action.
+pub const NEVER_RESTORED: &[EventKind] = &[
+    EventKind::EmergencyCall,
+    EventKind::VoiceSos,
+    EventKind::Fire,
+    EventKind::Fall,
+];
 
 /// What to do about one kind of event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,7 +156,52 @@ impl Policy {
                 ))?;
             }
         }
+        for (&kind, &action) in &self.restores {
+            self.check_restore(kind, action)
+                .map_err(|why| format!("policy.restores.{kind}: {why}"))?;
+        }
         Ok(())
+    }
+
+    /// A restore may quiet only what a device reported, and may close only what no 119
+    /// dispatch went out for (in any eligibility group).
+    fn check_restore(&self, kind: EventKind, action: RestoreAction) -> Result<(), String> {
+        if NEVER_RESTORED.contains(&kind) {
+            return Err(
+                "an emergency is closed by a person, never by a restore (remove this line)".into(),
+            );
+        }
+        if !self.kinds[&kind].opens_incident {
+            return Err("this kind opens no incident, so there is nothing to restore".into());
+        }
+        let dispatches = std::iter::once(&self.kinds[&kind])
+            .chain(
+                self.eligibility_overrides
+                    .values()
+                    .filter_map(|r| r.get(&kind)),
+            )
+            .any(|rule| {
+                rule.immediate
+                    .iter()
+                    .any(|t| t.channel == Channel::Dispatch119)
+            });
+        if action == RestoreAction::Resolve && dispatches {
+            return Err(
+                "resolve would close an incident 119 was dispatched for; use downgrade".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// What a restore of `kind` does to its open incident, by this policy.
+    pub fn restore_action(&self, kind: EventKind) -> RestoreAction {
+        if NEVER_RESTORED.contains(&kind) {
+            return RestoreAction::None;
+        }
+        self.restores
+            .get(&kind)
+            .copied()
+            .unwrap_or(RestoreAction::None)
     }
 
     /// The rule for `kind`, taking the eligibility override when there is one.
@@ -230,7 +288,13 @@ mod locate {
         object(
             v,
             path,
-            &["version", "description", "kinds", "eligibility_overrides"],
+            &[
+                "version",
+                "description",
+                "kinds",
+                "eligibility_overrides",
+                "restores",
+            ],
             &["version", "kinds"],
         )
         .or_else(|| leaf::<u32>(v.get("version"), &format!("{path}.version")))
@@ -240,6 +304,12 @@ mod locate {
             let path = format!("{path}.eligibility_overrides");
             map::<Eligibility>(v.get("eligibility_overrides"), &path, |v, p| {
                 rules(Some(v), p)
+            })
+        })
+        .or_else(|| {
+            let path = format!("{path}.restores");
+            map::<EventKind>(v.get("restores"), &path, |v, p| {
+                leaf::<RestoreAction>(Some(v), p)
             })
         })
     }
@@ -359,6 +429,54 @@ mod tests {
 
     fn load(v: &Value) -> Result<Policy, String> {
         Policy::from_json(&v.to_string())
+    }
+
+    #[test]
+    fn restores_resolve_device_conditions_and_never_an_emergency() {
+        let p = Policy::builtin();
+        assert_eq!(
+            p.restore_action(EventKind::DeviceOffline),
+            RestoreAction::Resolve
+        );
+        assert_eq!(
+            p.restore_action(EventKind::PowerLoss),
+            RestoreAction::Resolve
+        );
+        assert_eq!(p.restore_action(EventKind::Smoke), RestoreAction::Downgrade);
+        for kind in NEVER_RESTORED {
+            assert_eq!(p.restore_action(*kind), RestoreAction::None, "{kind}");
+        }
+        assert_eq!(p.restore_action(EventKind::Inactivity), RestoreAction::None);
+    }
+
+    #[test]
+    fn a_policy_cannot_let_a_restore_close_an_emergency_or_a_dispatch() {
+        let mut v = default_value();
+        v["restores"]["fire"] = "downgrade".into();
+        let e = load(&v).unwrap_err();
+        assert!(e.starts_with("policy.restores.fire: an emergency"), "{e}");
+
+        let mut v = default_value();
+        v["restores"]["smoke"] = "resolve".into();
+        let e = load(&v).unwrap_err();
+        assert!(
+            e.starts_with("policy.restores.smoke: resolve would close"),
+            "{e}"
+        );
+
+        let mut v = default_value();
+        v["restores"]["heartbeat"] = "resolve".into();
+        assert!(load(&v)
+            .unwrap_err()
+            .starts_with("policy.restores.heartbeat:"));
+
+        let mut v = default_value();
+        v["restores"]["power-loss"] = "close".into();
+        let e = load(&v).unwrap_err();
+        assert!(
+            e.starts_with("policy.restores.power-loss: unknown variant"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -116,6 +116,18 @@ wit_enum! {
     }
 }
 
+wit_enum! {
+    /// What a restore does to the open incident of the condition it ends (`routing.restore-action`).
+    RestoreAction, "restore action" {
+        /// Nothing: a person closes the incident.
+        None = "none",
+        /// Resolves it (outcome "restored") and stops its ladder.
+        Resolve = "resolve",
+        /// Keeps it open for a person to close, at low severity, and stops its ladder.
+        Downgrade = "downgrade",
+    }
+}
+
 /// A person to call (`types.contact`); lower `priority` is called first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {

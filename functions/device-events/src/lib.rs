@@ -7,6 +7,7 @@
 //! tick retries whatever did not get through. The device's answer never waits on 119's.
 
 mod care;
+mod restore;
 
 use serde_json::{json, Value};
 use spin_sdk::http::{IncomingRequest, Method, OutgoingResponse, Response, ResponseOutparam};
@@ -148,6 +149,7 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
     };
     // Reminder acks and check-in answers (issue 5, see care.rs): checked before anything is stored.
     let care = care::parse(kind_name, &data)?;
+    let restores = restore::parse(kind_name, &data)?;
 
     let profile = routing::profile(&resident, &contacts);
     // A check-in is routed only when alarming, and then as crisis-utterance (care.rs).
@@ -191,7 +193,7 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
     // Most events (heartbeats, activity) open nothing and record nothing else: one statement
     // stores them and, through its trigger, the device's and resident's clocks. A repeat is
     // found by the same statement (it inserts nothing).
-    if !plan.opens_incident && care.records_nothing() {
+    if !plan.opens_incident && care.records_nothing() && restores.is_none() {
         let body = answer_with(None);
         if events::insert(
             &db,
@@ -236,7 +238,15 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
             occurred_at,
             now,
         )?;
-        let incident_ref = incident.as_ref().map(|r| (r.id(), r.how()));
+        let restored = match restores {
+            Some(condition) => restore::apply(db, condition, &device.id, &resident.id, now)?,
+            None => None,
+        };
+        let incident_ref = match (&incident, &restored) {
+            (Some(r), _) => Some((r.id(), r.how())),
+            (None, Some((id, how))) => Some((id.as_str(), *how)),
+            (None, None) => None,
+        };
         let body = answer_with(incident_ref);
         let stored = events::NewEvent {
             incident_id: incident_ref.map(|(id, _)| id),

@@ -154,10 +154,10 @@ impl Lines {
                         fields.push(text[start..end].trim());
                         start = end;
                     }
-                    if self.first {
-                        if let Some(f) = fields.first_mut() {
-                            *f = f.trim_start_matches('\u{feff}');
-                        }
+                    if self.first
+                        && let Some(f) = fields.first_mut()
+                    {
+                        *f = f.trim_start_matches('\u{feff}');
                     }
                     // A blank line (or one holding only a CR) is no record.
                     if !(fields.len() == 1 && fields[0].is_empty()) {

@@ -39,17 +39,18 @@ async fn send_one(row: &OutboxRow) -> Result<(), String> {
 }
 
 /// Claims the rows due by `now` (of one incident or outbox key, or all up to `limit`), sends
-/// them in parallel and records the outcomes. `now` may be a drill's time; claims run on the
-/// wall clock.
+/// them in parallel and records the outcomes. `now` may be a drill's time ahead of the clock;
+/// claims run on whichever is later, so a drill also takes over claims a crashed sender left.
 pub async fn send_due(db: &Db, now: i64, incident: Option<&str>, limit: i64) -> ApiResult<Report> {
-    let rows = db.tx(|db| outbox::claim_due(db, now, crate::time::now_ms(), incident, limit))?;
+    let clock = now.max(crate::time::now_ms());
+    let rows = db.tx(|db| outbox::claim_due(db, now, clock, incident, limit))?;
     if rows.is_empty() {
         return Ok(Report::default());
     }
     let results = futures::future::join_all(rows.iter().map(send_one)).await;
     // Outcomes carry the later of the drill's time and the clock's, so a delivery is never
     // recorded before the event that caused it.
-    record(db, &rows, &results, now.max(crate::time::now_ms()))
+    record(db, &rows, &results, clock.max(crate::time::now_ms()))
 }
 
 /// Commits the outcome of each sent row, releasing its claim.

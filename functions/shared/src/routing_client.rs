@@ -8,7 +8,7 @@ spin_sdk::wit_bindgen::generate!({
     runtime_path: "spin_sdk::wit_bindgen::rt",
 });
 
-pub use safetynet::routing::routing::{self as routing, Channel, Plan};
+pub use safetynet::routing::routing::{self as routing, Channel, Plan, RestoreAction};
 pub use safetynet::types::types::{
     Contact, DeviceEvent, Eligibility, EventKind, ResidentProfile, Severity,
 };
@@ -126,5 +126,13 @@ pub fn plan(
         occurred_at,
     };
     routing::plan_event(&event, profile, now, &policy)
+        .map_err(|e| ApiError::internal(format!("routing: {e}")))
+}
+
+/// What a restore of `restored` does to its open incident, by the `routing_policy` variable's
+/// policy (empty = built-in).
+pub fn restore_action(restored: EventKind) -> ApiResult<RestoreAction> {
+    let policy = spin_sdk::variables::get("routing_policy").unwrap_or_default();
+    routing::plan_restore(restored, &policy)
         .map_err(|e| ApiError::internal(format!("routing: {e}")))
 }

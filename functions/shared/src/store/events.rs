@@ -68,6 +68,15 @@ pub fn count(db: &Db) -> ApiResult<i64> {
 }
 
 /// Events of an incident, for its timeline.
+/// Whether `device_id` reported any event of the incident.
+pub fn device_in_incident(db: &Db, incident_id: &str, device_id: &str) -> ApiResult<bool> {
+    let r = db.exec(
+        "SELECT 1 FROM device_events WHERE incident_id = ? AND device_id = ? LIMIT 1",
+        &[text(incident_id), text(device_id)],
+    )?;
+    Ok(rows(&r).next().is_some())
+}
+
 pub fn of_incident(db: &Db, incident_id: &str) -> ApiResult<Vec<serde_json::Value>> {
     let r = db.exec(
         "SELECT event_id, device_id, kind, occurred_at, received_at FROM device_events WHERE incident_id = ? ORDER BY received_at",

@@ -21,6 +21,9 @@ pub const OUTCOMES: &[&str] = &[
     "no-action-needed",
 ];
 
+/// The outcome of an incident a device's restore resolved (never one a person chooses).
+pub const RESTORED: &str = "restored-by-device";
+
 #[derive(Debug, Clone)]
 pub struct Incident {
     pub id: String,
@@ -204,6 +207,23 @@ pub fn acknowledge(db: &Db, id: &str, actor: &str, note: Option<&str>, now: i64)
         &[text(id)],
     )?;
     log(db, id, actor, "acknowledged", note, now)
+}
+
+/// Quiets an open incident without closing it (a restore the policy downgrades): low
+/// severity, no more ladder steps; a person still closes it.
+pub fn downgrade(db: &Db, id: &str, actor: &str, note: &str, now: i64) -> ApiResult<()> {
+    db.exec(
+        "UPDATE incidents SET severity = 'low' WHERE id = ? AND state IN ('triggered', 'acknowledged')",
+        &[text(id)],
+    )?;
+    if db.changes() == 0 {
+        return Err(ApiError::conflict("the incident is already closed"));
+    }
+    db.exec(
+        "UPDATE escalations SET state = 'cancelled' WHERE incident_id = ? AND state = 'pending'",
+        &[text(id)],
+    )?;
+    log(db, id, actor, "downgraded", Some(note), now)
 }
 
 /// Resolves (`state = resolved`) or cancels as a false alarm (`state = cancelled`).

@@ -59,14 +59,15 @@ pub fn enqueue(
     Ok(id)
 }
 
-/// How long a claim holds a row for its sender. Longer than any send takes, short enough that
-/// a row whose sender died is retried within about a minute.
-pub const CLAIM_MS: i64 = 60_000;
+/// How long a claim holds a row for its sender: longer than a send normally takes, short
+/// enough that an emergency whose sender died mid-send goes out again within half a minute.
+/// A receiver slower than this may get the row twice, with the same Idempotency-Key.
+pub const CLAIM_MS: i64 = 30_000;
 
 /// Claims the pending rows due by `due_by` that no other sender holds, oldest first (`incident`
 /// narrows to one incident), and returns them: only the caller sends these until it records
-/// the outcome or the claim runs out. `clock` is the wall clock, which claims run on even when a
-/// drill passes a `due_by` in the future. Call inside a transaction, so that checking and
+/// the outcome or the claim runs out. `clock` is the time claims run on (the wall clock, or a
+/// drill's time when that is later). Call inside a transaction, so that checking and
 /// claiming are one step for every sender (SQLite's write lock serialises them; a PostgreSQL
 /// backend needs the select to lock its rows, `FOR UPDATE SKIP LOCKED`).
 pub fn claim_due(

@@ -370,6 +370,23 @@ pub fn offline_devices(db: &Db, now: i64) -> ApiResult<Vec<Device>> {
     Ok(rows(&r).map(|row| device_from(&row)).collect())
 }
 
+/// The resident's supervised devices other than `except` that are offline at `now` (by the same
+/// rule as [`offline_devices`]).
+pub fn offline_devices_of(
+    db: &Db,
+    resident_id: &str,
+    except: &str,
+    now: i64,
+) -> ApiResult<Vec<String>> {
+    let r = db.exec(
+        "SELECT id FROM devices
+         WHERE resident_id = ? AND id <> ? AND heartbeat_interval_s IS NOT NULL
+           AND COALESCE(last_heartbeat_at, created_at) + heartbeat_interval_s * 2000 <= ?",
+        &[text(resident_id), text(except), int(now)],
+    )?;
+    Ok(rows(&r).map(|row| row.str("id")).collect())
+}
+
 pub fn insert_staff(
     db: &Db,
     id: &str,
