@@ -640,3 +640,78 @@ fn a_restore_never_closes_a_persons_emergency_and_only_quiets_smoke() {
     );
     assert_eq!(bad.status, 400);
 }
+
+#[test]
+fn eight_tick_loops_and_the_immediate_sends_deliver_every_notification_exactly_once() {
+    const EMERGENCIES: usize = 500;
+    let s = Suite::start("tick-storm");
+    // A receiver a little slow to answer, so sends overlap.
+    s.dispatch.set_delay(Duration::from_millis(5));
+    s.sms.set_delay(Duration::from_millis(2));
+    let pendants: Vec<_> = (0..EMERGENCIES)
+        .map(|i| {
+            let res = s.resident(&format!("dong-{}", i % 10), 1, json!({}));
+            s.device(res["id"].as_str().unwrap(), "pendant", json!({}))
+        })
+        .collect();
+
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let loops: Vec<_> = (0..8)
+        .map(|_| {
+            let (url, done) = (s.host.url("/api/v1/jobs/tick"), done.clone());
+            std::thread::spawn(move || {
+                let mut ticks = 0;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    let a = safetynet_tests::request(
+                        "POST",
+                        &url,
+                        &[("authorization", "Bearer test-admin-token")],
+                        Some("{}"),
+                    );
+                    assert_eq!(a.status, 200, "{}", a.body);
+                    ticks += 1;
+                }
+                ticks
+            })
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        for chunk in pendants.chunks(EMERGENCIES.div_ceil(8)) {
+            let s = &s;
+            scope.spawn(move || {
+                for p in chunk {
+                    let a = s.event(p, &format!("evt-storm-{}", p.id), "emergency-call");
+                    assert_eq!(a.status, 200, "{}", a.body);
+                }
+            });
+        }
+    });
+    // Let the loops finish what is in flight, then stop them.
+    s.dispatch
+        .wait_for(Duration::from_secs(30), |r| r.len() >= EMERGENCIES);
+    std::thread::sleep(Duration::from_secs(1));
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let ticks: u32 = loops.into_iter().map(|t| t.join().unwrap()).sum();
+    assert!(ticks >= 8, "the tick loops ran ({ticks} ticks)");
+
+    for (who, received) in [("119", s.dispatch.received()), ("SMS", s.sms.received())] {
+        let mut per_key = std::collections::BTreeMap::<String, u32>::new();
+        for r in &received {
+            *per_key
+                .entry(r.header("idempotency-key").unwrap().to_string())
+                .or_default() += 1;
+        }
+        let twice: Vec<_> = per_key.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(
+            twice.is_empty(),
+            "{who} got these more than once: {twice:?}"
+        );
+        // 119 once per emergency; caregiver and dong centre once each.
+        let expected = if who == "119" {
+            EMERGENCIES
+        } else {
+            2 * EMERGENCIES
+        };
+        assert_eq!(per_key.len(), expected, "{who}");
+    }
+}
