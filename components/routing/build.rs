@@ -58,6 +58,19 @@ fn main() {
         }
     }
     writeln!(code, "        restores: {},", map(&restores)).unwrap();
+    let quiet = match policy.get("quiet_hours") {
+        Some(q) => format!(
+            "Some(QuietHours {{ from: String::from({:?}), to: String::from({:?}), utc_offset_minutes: {}, up_to: Severity::{} }})",
+            str_of(q, "from"),
+            str_of(q, "to"),
+            q["utc_offset_minutes"]
+                .as_i64()
+                .expect("policy.json: utc_offset_minutes must be a number"),
+            variant(str_of(q, "up_to")),
+        ),
+        None => "None".into(),
+    };
+    writeln!(code, "        quiet_hours: {quiet},").unwrap();
     writeln!(code, "    }}\n}}").unwrap();
     let out = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_policy.rs");
     std::fs::write(out, code).expect("writing builtin_policy.rs");
@@ -114,12 +127,29 @@ fn rule(v: &Value) -> String {
         format!("vec![{}]", items.join(", "))
     };
     format!(
-        "Rule {{ severity: Severity::{}, opens_incident: {}, immediate: {}, ladder: {}, note: {} }}",
+        "Rule {{ severity: Severity::{}, opens_incident: {}, immediate: {}, ladder: {}, repeat: {}, note: {} }}",
         variant(str_of(v, "severity")),
         v["opens_incident"].as_bool().expect("policy.json: opens_incident must be true or false"),
         list("immediate", target),
         list("ladder", rung),
+        repeat(&v["repeat"]),
         opt_string(&v["note"]),
+    )
+}
+
+fn repeat(v: &Value) -> String {
+    if v.is_null() {
+        return "None".into();
+    }
+    let n = |field: &str| {
+        v[field]
+            .as_u64()
+            .unwrap_or_else(|| panic!("policy.json: repeat.{field} must be a number"))
+    };
+    format!(
+        "Some(Repeat {{ every_minutes: {}, times: {} }})",
+        n("every_minutes"),
+        n("times")
     )
 }
 

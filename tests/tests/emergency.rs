@@ -715,3 +715,44 @@ fn eight_tick_loops_and_the_immediate_sends_deliver_every_notification_exactly_o
         assert_eq!(per_key.len(), expected, "{who}");
     }
 }
+
+#[test]
+fn an_unanswered_emergency_keeps_telling_the_centre_until_someone_acknowledges() {
+    // The built-in policy repeats an emergency's last rung (the dong centre, at +10 min) every
+    // 15 minutes, at most four times.
+    let s = Suite::start("repeat");
+    let res = s.resident("jung-dong", 1, json!({}));
+    let pendant = s.device(res["id"].as_str().unwrap(), "pendant", json!({}));
+    let id = s.event(&pendant, "evt-repeat", "emergency-call").json()["incident_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let centre = |s: &Suite| {
+        s.sms
+            .received()
+            .iter()
+            .filter(|r| body(r)["channel"] == "welfare-centre")
+            .count()
+    };
+    s.sms.wait_for(Duration::from_secs(5), |r| r.len() >= 2);
+    assert_eq!(centre(&s), 1, "told at once");
+
+    for (minutes, expected) in [(11, 2), (26, 3), (41, 4)] {
+        let t = s.tick_at(&at(minutes * 60));
+        assert!(t["escalated"].as_u64().unwrap() >= 1, "+{minutes} min: {t}");
+        s.sms
+            .wait_for(Duration::from_secs(5), |_| centre(&s) >= expected);
+        assert_eq!(centre(&s), expected, "+{minutes} min");
+    }
+
+    let ack = s.admin(
+        "POST",
+        &format!("/api/v1/incidents/{id}/acknowledge"),
+        Some(json!({"note": "centre on the phone"})),
+    );
+    assert_eq!(ack.status, 200, "{}", ack.body);
+    assert_eq!(s.tick_at(&at(56 * 60))["escalated"], 0);
+    assert_eq!(s.tick_at(&at(90 * 60))["escalated"], 0);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(centre(&s), 4, "the repeats stopped at the acknowledgement");
+}

@@ -23,7 +23,8 @@ pub mod types;
 
 pub use plan::plan_event;
 pub use policy::{
-    ContactPick, Policy, Rule, Rung, Target, MAX_DELAY_MINUTES, NEVER_RESTORED, POLICY_VERSION,
+    ContactPick, Policy, QuietHours, Repeat, Rule, Rung, Target, MAX_DELAY_MINUTES, MAX_REPEATS,
+    NEVER_RESTORED, POLICY_VERSION,
 };
 pub use types::{
     Channel, Contact, DeviceEvent, Eligibility, EscalationStep, EventKind, Notification, Plan,

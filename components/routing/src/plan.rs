@@ -6,7 +6,7 @@
 //! bridge, a gateway back online) must still give each person the full delay to acknowledge,
 //! instead of producing rungs that are already overdue and all fire at once.
 
-use crate::policy::{ContactPick, Policy, Rule};
+use crate::policy::{ContactPick, Policy, QuietHours, Rule};
 use crate::types::{
     Channel, Contact, DeviceEvent, EscalationStep, Notification, Plan, ResidentProfile,
 };
@@ -22,7 +22,10 @@ const MS_PER_MINUTE: i64 = 60_000;
 ///   skipped, so no notification has an empty target.
 /// - Welfare-centre notifications target the resident's dong (skipped if the dong is empty);
 ///   119 notifications have an empty target.
-/// - Ladder steps are numbered 1, 2, 3… in firing order; `due_at = now_ms + delay`.
+/// - Ladder steps are numbered 1, 2, 3… in firing order; `due_at = now_ms + delay`. A rule's
+///   `repeat` adds the last rung's notifications again every `every_minutes`, `times` times.
+/// - In the policy's quiet hours, caregiver notifications of a rule no more severe than
+///   `quiet_hours.up_to` wait until the quiet hours end (never critical ones).
 pub fn plan_event(
     event: &DeviceEvent,
     resident: &ResidentProfile,
@@ -43,14 +46,36 @@ pub fn plan_event(
     }
 
     let mut ladder: Vec<EscalationStep> = Vec::new();
+    let mut last_rung: (i64, Vec<Notification>) = (now_ms, Vec::new());
     for rung in &rule.ladder {
         let due_at = now_ms.saturating_add(i64::from(rung.delay_minutes) * MS_PER_MINUTE);
-        for notification in resolve(rung.channel, rung.contact, resident, &mut contacts) {
+        let notifications = resolve(rung.channel, rung.contact, resident, &mut contacts);
+        for notification in &notifications {
             ladder.push(EscalationStep {
                 step: ladder.len() as u32 + 1,
                 due_at,
-                notification,
+                notification: notification.clone(),
             });
+        }
+        last_rung = (due_at, notifications);
+    }
+    if let Some(repeat) = rule.repeat {
+        let (last_due, notifications) = &last_rung;
+        for k in 1..=i64::from(repeat.times) {
+            let due_at =
+                last_due.saturating_add(k * i64::from(repeat.every_minutes) * MS_PER_MINUTE);
+            for notification in notifications {
+                ladder.push(EscalationStep {
+                    step: ladder.len() as u32 + 1,
+                    due_at,
+                    notification: notification.clone(),
+                });
+            }
+        }
+    }
+    if let Some(quiet) = &policy.quiet_hours {
+        if rule.severity <= quiet.up_to {
+            hold_for_quiet_hours(quiet, now_ms, &mut immediate, &mut ladder);
         }
     }
 
@@ -59,6 +84,39 @@ pub fn plan_event(
         opens_incident: rule.opens_incident,
         immediate,
         ladder,
+    }
+}
+
+/// Caregiver notifications that fall in quiet hours wait until they end: an immediate one
+/// becomes a ladder step due then (so an acknowledgement before morning cancels it), a ladder
+/// step moves to then. The ladder is numbered again in firing order.
+fn hold_for_quiet_hours(
+    quiet: &QuietHours,
+    now_ms: i64,
+    immediate: &mut Vec<Notification>,
+    ladder: &mut Vec<EscalationStep>,
+) {
+    if let Some(end) = quiet.ends_after(now_ms) {
+        let (held, sent): (Vec<_>, Vec<_>) = std::mem::take(immediate)
+            .into_iter()
+            .partition(|n| n.channel == Channel::Caregiver);
+        *immediate = sent;
+        ladder.extend(held.into_iter().map(|notification| EscalationStep {
+            step: 0,
+            due_at: end,
+            notification,
+        }));
+    }
+    for step in ladder.iter_mut() {
+        if step.notification.channel == Channel::Caregiver {
+            if let Some(end) = quiet.ends_after(step.due_at) {
+                step.due_at = end;
+            }
+        }
+    }
+    ladder.sort_by_key(|s| s.due_at); // stable: same-time steps keep their order
+    for (i, step) in ladder.iter_mut().enumerate() {
+        step.step = i as u32 + 1;
     }
 }
 
@@ -198,13 +256,18 @@ mod tests {
                 n(Channel::WelfareCentre, "samsan-dong"),
             ]
         );
-        // Nobody acknowledges: caregivers again at +5, the centre again at +10.
+        // Nobody acknowledges: caregivers again at +5, the centre again at +10, and the centre
+        // every 15 minutes after that, four more times.
         assert_eq!(
             ladder_view(&plan),
             vec![
                 (1, 5, Channel::Caregiver, "c-daughter".into()),
                 (2, 5, Channel::Caregiver, "c-son".into()),
                 (3, 10, Channel::WelfareCentre, "samsan-dong".into()),
+                (4, 25, Channel::WelfareCentre, "samsan-dong".into()),
+                (5, 40, Channel::WelfareCentre, "samsan-dong".into()),
+                (6, 55, Channel::WelfareCentre, "samsan-dong".into()),
+                (7, 70, Channel::WelfareCentre, "samsan-dong".into()),
             ]
         );
     }
@@ -281,7 +344,16 @@ mod tests {
         );
         assert_eq!(
             ladder_view(&plan),
-            vec![(1, 10, Channel::WelfareCentre, "samsan-dong".into())]
+            [10, 25, 40, 55, 70]
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (
+                    i as u32 + 1,
+                    *m,
+                    Channel::WelfareCentre,
+                    "samsan-dong".into()
+                ))
+                .collect::<Vec<_>>()
         );
 
         let plan = plan_event(
@@ -396,5 +468,61 @@ mod tests {
         late.occurred_at = NOW - 3 * 60 * MIN; // arrived three hours late
         let plan = plan_event(&late, &two_contacts(), NOW, &Policy::default());
         assert!(plan.ladder.iter().all(|s| s.due_at > NOW));
+    }
+
+    /// 23:00 in Korea (14:00 UTC); quiet hours (22:00-07:00 KST) end 8 hours later.
+    const KST_23H: i64 = 1_760_018_400_000;
+    const KST_07H: i64 = 1_760_047_200_000;
+
+    /// The built-in policy with the quiet hours a city might choose.
+    fn quiet_policy() -> Policy {
+        let mut policy = Policy::builtin().clone();
+        policy.quiet_hours = Some(QuietHours {
+            from: "22:00".into(),
+            to: "07:00".into(),
+            utc_offset_minutes: 540,
+            up_to: Severity::Low,
+        });
+        policy.validate().unwrap();
+        policy
+    }
+
+    #[test]
+    fn at_night_a_low_severity_caregiver_notification_waits_for_the_morning() {
+        let r = resident(vec![contact("c-daughter", 1), contact("c-son", 2)]);
+        let policy = quiet_policy();
+        let plan = plan_event(&event(EventKind::DeviceOffline), &r, KST_23H, &policy);
+        // Nobody is texted at 23:00; the centre's and 119's steps keep their times.
+        assert!(plan.immediate.is_empty(), "{:?}", plan.immediate);
+        let steps: Vec<(u32, i64, Channel)> = plan
+            .ladder
+            .iter()
+            .map(|s| (s.step, s.due_at, s.notification.channel))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (1, KST_23H + 30 * MIN, Channel::WelfareCentre),
+                (2, KST_23H + 60 * MIN, Channel::WelfareCheck119),
+                (3, KST_07H, Channel::Caregiver),
+                (4, KST_07H, Channel::Caregiver),
+            ]
+        );
+
+        // An emergency at the same hour: everyone at once, as always.
+        let sos = plan_event(&event(EventKind::EmergencyCall), &r, KST_23H, &policy);
+        assert_eq!(sos.immediate.len(), 4);
+        // And by day nothing waits.
+        let day = plan_event(&event(EventKind::DeviceOffline), &r, NOW, &policy);
+        assert_eq!(day.immediate, vec![n(Channel::Caregiver, "c-daughter")]);
+    }
+
+    #[test]
+    fn quiet_hours_span_midnight_in_city_time() {
+        let q = quiet_policy().quiet_hours.unwrap();
+        assert_eq!(q.ends_after(KST_23H), Some(KST_07H));
+        assert_eq!(q.ends_after(KST_07H - MIN), Some(KST_07H));
+        assert_eq!(q.ends_after(KST_07H), None);
+        assert_eq!(q.ends_after(KST_23H - 61 * MIN), None); // 21:59
     }
 }

@@ -42,6 +42,9 @@ pub struct Policy {
     /// cleared) does to the open incident of that kind. Kinds not listed: nothing.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub restores: BTreeMap<EventKind, RestoreAction>,
+    /// Night hours when non-urgent caregiver notifications wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_hours: Option<QuietHours>,
 }
 
 /// A person's emergency (and fire) is closed by a person, never by a device saying it is over:
@@ -67,6 +70,9 @@ pub struct Rule {
     /// Sent later while nobody acknowledges; delays strictly increasing.
     #[serde(default)]
     pub ladder: Vec<Rung>,
+    /// Sends the last rung again while nobody acknowledges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<Repeat>,
     /// Free text: why this rule is what it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -91,6 +97,63 @@ pub struct Rung {
     /// Which caregiver(s); required for `caregiver`, refused for other channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<ContactPick>,
+}
+
+/// "Repeat the last rung every `every_minutes` until acknowledged, at most `times` times."
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Repeat {
+    pub every_minutes: u32,
+    pub times: u32,
+}
+
+/// Most repeats a rule may ask for: a ladder that re-notifies forever is a policy mistake.
+pub const MAX_REPEATS: u32 = 48;
+
+/// Hours when caregivers are not sent notifications of `up_to` severity or lower; what falls in
+/// them waits until they end. Never applies to critical (emergency) notifications.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuietHours {
+    /// Local `HH:MM` when quiet starts; may be later than `to` (quiet across midnight).
+    pub from: String,
+    /// Local `HH:MM` when quiet ends.
+    pub to: String,
+    /// The city's offset from UTC in minutes (Korea: 540, no daylight saving).
+    pub utc_offset_minutes: i32,
+    /// The highest severity that waits; `critical` is refused.
+    pub up_to: Severity,
+}
+
+impl QuietHours {
+    /// `from` and `to` as minutes after local midnight.
+    fn minutes(&self) -> Result<(u32, u32), String> {
+        let hhmm = |field: &str, s: &str| -> Result<u32, String> {
+            let bad = || format!("{field}: expected HH:MM (00:00-23:59), found {s:?}");
+            let (h, m) = s.split_once(':').ok_or_else(bad)?;
+            let (h, m): (u32, u32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+            if h > 23 || m > 59 || s.len() != 5 {
+                return Err(bad());
+            }
+            Ok(h * 60 + m)
+        };
+        Ok((hhmm("from", &self.from)?, hhmm("to", &self.to)?))
+    }
+
+    /// When the quiet period that `now_ms` falls in ends, or `None` if `now_ms` is not quiet.
+    pub fn ends_after(&self, now_ms: i64) -> Option<i64> {
+        const DAY_MS: i64 = 86_400_000;
+        let (from, to) = self.minutes().ok()?;
+        let local = now_ms + i64::from(self.utc_offset_minutes) * 60_000;
+        let in_day = local.rem_euclid(DAY_MS);
+        let (from_ms, to_ms) = (i64::from(from) * 60_000, i64::from(to) * 60_000);
+        let quiet = if from_ms <= to_ms {
+            (from_ms..to_ms).contains(&in_day)
+        } else {
+            in_day >= from_ms || in_day < to_ms
+        };
+        quiet.then(|| now_ms + (to_ms - in_day).rem_euclid(DAY_MS))
+    }
 }
 
 /// Which caregiver(s) a notification goes to, walking contacts by `priority` (1 first).
@@ -154,6 +217,21 @@ impl Policy {
                 rule.validate(&format!(
                     "policy.eligibility_overrides.{eligibility}.{kind}"
                 ))?;
+            }
+        }
+        if let Some(q) = &self.quiet_hours {
+            q.minutes().map_err(|e| format!("policy.quiet_hours.{e}"))?;
+            if q.up_to == Severity::Critical {
+                return Err(
+                    "policy.quiet_hours.up_to: an emergency is never held back; use high or lower"
+                        .into(),
+                );
+            }
+            if q.utc_offset_minutes.abs() > 14 * 60 {
+                return Err(format!(
+                    "policy.quiet_hours.utc_offset_minutes: {} is not an offset from UTC (±840)",
+                    q.utc_offset_minutes
+                ));
             }
         }
         for (&kind, &action) in &self.restores {
@@ -259,6 +337,22 @@ impl Rule {
             previous = delay;
             check_contact(rung.channel, rung.contact, &here)?;
         }
+        if let Some(r) = self.repeat {
+            let here = format!("{path}.repeat");
+            if self.ladder.is_empty() {
+                return Err(format!(
+                    "{here}: repeats the last ladder rung, so needs a ladder"
+                ));
+            }
+            if r.every_minutes == 0 || r.every_minutes > MAX_DELAY_MINUTES {
+                return Err(format!(
+                    "{here}.every_minutes: from 1 to {MAX_DELAY_MINUTES} minutes"
+                ));
+            }
+            if r.times == 0 || r.times > MAX_REPEATS {
+                return Err(format!("{here}.times: from 1 to {MAX_REPEATS}"));
+            }
+        }
         Ok(())
     }
 }
@@ -294,6 +388,7 @@ mod locate {
                 "kinds",
                 "eligibility_overrides",
                 "restores",
+                "quiet_hours",
             ],
             &["version", "kinds"],
         )
@@ -305,6 +400,25 @@ mod locate {
             map::<Eligibility>(v.get("eligibility_overrides"), &path, |v, p| {
                 rules(Some(v), p)
             })
+        })
+        .or_else(|| {
+            let path = format!("{path}.quiet_hours");
+            let v = v.get("quiet_hours")?;
+            object(
+                v,
+                &path,
+                &["from", "to", "utc_offset_minutes", "up_to"],
+                &["from", "to", "utc_offset_minutes", "up_to"],
+            )
+            .or_else(|| leaf::<String>(v.get("from"), &format!("{path}.from")))
+            .or_else(|| leaf::<String>(v.get("to"), &format!("{path}.to")))
+            .or_else(|| {
+                leaf::<i32>(
+                    v.get("utc_offset_minutes"),
+                    &format!("{path}.utc_offset_minutes"),
+                )
+            })
+            .or_else(|| leaf::<Severity>(v.get("up_to"), &format!("{path}.up_to")))
         })
         .or_else(|| {
             let path = format!("{path}.restores");
@@ -322,7 +436,14 @@ mod locate {
         object(
             v,
             path,
-            &["severity", "opens_incident", "immediate", "ladder", "note"],
+            &[
+                "severity",
+                "opens_incident",
+                "immediate",
+                "ladder",
+                "repeat",
+                "note",
+            ],
             &["severity", "opens_incident"],
         )
         .or_else(|| leaf::<Severity>(v.get("severity"), &format!("{path}.severity")))
@@ -330,6 +451,18 @@ mod locate {
         .or_else(|| leaf::<Option<String>>(v.get("note"), &format!("{path}.note")))
         .or_else(|| list(v.get("immediate"), &format!("{path}.immediate"), target))
         .or_else(|| list(v.get("ladder"), &format!("{path}.ladder"), rung))
+        .or_else(|| {
+            let here = format!("{path}.repeat");
+            let r = v.get("repeat")?;
+            object(
+                r,
+                &here,
+                &["every_minutes", "times"],
+                &["every_minutes", "times"],
+            )
+            .or_else(|| leaf::<u32>(r.get("every_minutes"), &format!("{here}.every_minutes")))
+            .or_else(|| leaf::<u32>(r.get("times"), &format!("{here}.times")))
+        })
     }
 
     fn target(v: &Value, path: &str) -> Found {
@@ -429,6 +562,52 @@ mod tests {
 
     fn load(v: &Value) -> Result<Policy, String> {
         Policy::from_json(&v.to_string())
+    }
+
+    #[test]
+    fn repeats_and_quiet_hours_are_checked() {
+        let mut v = default_value();
+        v["kinds"]["heartbeat"]["repeat"] = serde_json::json!({"every_minutes": 5, "times": 2});
+        let e = load(&v).unwrap_err();
+        assert!(
+            e.starts_with("policy.kinds.heartbeat.repeat: repeats the last"),
+            "{e}"
+        );
+
+        let mut v = default_value();
+        v["kinds"]["fire"]["repeat"]["times"] = 0.into();
+        assert!(load(&v)
+            .unwrap_err()
+            .starts_with("policy.kinds.fire.repeat.times:"));
+
+        let quiet = serde_json::json!({"from": "22:00", "to": "07:00", "utc_offset_minutes": 540, "up_to": "low"});
+        let mut v = default_value();
+        v["quiet_hours"] = quiet.clone();
+        assert!(load(&v).is_ok());
+        v["quiet_hours"]["up_to"] = "critical".into();
+        let e = load(&v).unwrap_err();
+        assert!(
+            e.starts_with("policy.quiet_hours.up_to: an emergency"),
+            "{e}"
+        );
+
+        let mut v = default_value();
+        v["quiet_hours"] = quiet.clone();
+        v["quiet_hours"]["from"] = "25:00".into();
+        let e = load(&v).unwrap_err();
+        assert!(
+            e.starts_with("policy.quiet_hours.from: expected HH:MM"),
+            "{e}"
+        );
+
+        let mut v = default_value();
+        v["quiet_hours"] = quiet;
+        v["quiet_hours"]["until"] = "07:00".into();
+        let e = load(&v).unwrap_err();
+        assert!(
+            e.starts_with("policy.quiet_hours.until: unknown field"),
+            "{e}"
+        );
     }
 
     #[test]
