@@ -34,6 +34,7 @@ pub const ALL: &[Migration] = migrations![
     "0012_events_touch",
     "0013_scoring_sparse",
     "0014_outbox_claims",
+    "0015_dispatch_updates",
 ];
 
 impl Migration {

@@ -756,3 +756,96 @@ fn an_unanswered_emergency_keeps_telling_the_centre_until_someone_acknowledges()
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(centre(&s), 4, "the repeats stopped at the acknowledgement");
 }
+
+#[test]
+fn what_119_reports_back_lands_on_the_incident_and_in_the_statistics() {
+    let s = Suite::start("dispatch-updates");
+    let res = s.resident("jung-dong", 1, json!({}));
+    let pendant = s.device(res["id"].as_str().unwrap(), "pendant", json!({}));
+    let id = s.event(&pendant, "evt-119", "emergency-call").json()["incident_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let dispatch = s
+        .dispatch
+        .wait_for(Duration::from_secs(5), |r| !r.is_empty());
+    let key = dispatch[0].header("idempotency-key").unwrap().to_string();
+    let centre_119 = s.staff("dispatcher", None);
+    let update = |status: &str, token: &str| {
+        s.call(
+            "POST",
+            "/api/v1/dispatch-updates",
+            token,
+            Some(&json!({"idempotency_key": key, "status": status, "note": "구급대 출동"})),
+        )
+    };
+
+    for status in ["received", "en-route", "on-scene", "transported"] {
+        let a = update(status, &centre_119);
+        assert_eq!(a.status, 200, "{}", a.body);
+        assert_eq!(a.json()["duplicate"], false);
+        assert_eq!(a.json()["dispatch_status"], status);
+    }
+    // 119 sends the same report again: stored once.
+    let again = update("transported", &centre_119);
+    assert_eq!(again.json()["duplicate"], true);
+
+    let detail = s
+        .admin("GET", &format!("/api/v1/incidents/{id}"), None)
+        .json();
+    assert_eq!(detail["dispatch_status"], "transported");
+    assert!(detail["transported_at"].is_string());
+    let actions: Vec<&str> = detail["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["action"].as_str().unwrap())
+        .filter(|a| a.starts_with("dispatch-"))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "dispatch-received",
+            "dispatch-en-route",
+            "dispatch-on-scene",
+            "dispatch-transported"
+        ]
+    );
+    let stats = s.admin("GET", "/api/v1/incidents/stats", None).json();
+    assert_eq!(stats["transported_by_119"], 1, "{stats}");
+
+    // Bad reports change nothing and say which field is wrong.
+    let worker = s.staff("welfare-centre", Some("jung-dong"));
+    assert_eq!(update("cancelled", &worker).status, 403);
+    let bad = s.call(
+        "POST",
+        "/api/v1/dispatch-updates",
+        &centre_119,
+        Some(&json!({"idempotency_key": key, "status": "teleported"})),
+    );
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["error"]["field"], "status");
+    let unknown = s.call(
+        "POST",
+        "/api/v1/dispatch-updates",
+        &centre_119,
+        Some(&json!({"idempotency_key": "inc-nope/1000/dispatch119/", "status": "received"})),
+    );
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    let sms_key = s.sms.received()[0]
+        .header("idempotency-key")
+        .unwrap()
+        .to_string();
+    let not_119 = s.call(
+        "POST",
+        "/api/v1/dispatch-updates",
+        &centre_119,
+        Some(&json!({"idempotency_key": sms_key, "status": "received"})),
+    );
+    assert_eq!(not_119.status, 400);
+    assert_eq!(not_119.json()["error"]["field"], "idempotency_key");
+    let detail = s
+        .admin("GET", &format!("/api/v1/incidents/{id}"), None)
+        .json();
+    assert_eq!(detail["dispatch_status"], "transported");
+}

@@ -1,7 +1,9 @@
 //! Incidents (`/api/v1/incidents`): list, detail with timeline, acknowledge, resolve, cancel,
-//! statistics — and the tick (`/api/v1/jobs/tick`) that retries the outbox, climbs escalation
-//! ladders, and raises inactivity and device-offline incidents.
+//! statistics, what 119 reports back about its dispatches (`/api/v1/dispatch-updates`) — and the
+//! tick (`/api/v1/jobs/tick`) that retries the outbox, climbs escalation ladders, and raises
+//! inactivity and device-offline incidents.
 
+mod dispatch_updates;
 mod stats;
 mod tick;
 
@@ -31,15 +33,18 @@ async fn route(req: Request) -> ApiResult<Response> {
     let m = req.method().clone();
     match (m, &seg[..]) {
         (Method::Post, ["api", "v1", "jobs", "tick"]) => tick::run(&req, &db, &staff).await,
+        (Method::Post, ["api", "v1", "dispatch-updates"]) => {
+            dispatch_updates::post(&req, &db, &staff)
+        }
         (Method::Get, ["api", "v1", "incidents"]) => list(&req, &db, &staff),
         (Method::Get, ["api", "v1", "incidents", "stats"]) => stats::get(&req, &db, &staff),
         (Method::Get, ["api", "v1", "incidents", id]) => detail(&db, &staff, id),
         (Method::Post, ["api", "v1", "incidents", id, action]) => {
             act(&req, &db, &staff, id, action)
         }
-        (_, ["api", "v1", "incidents", ..]) | (_, ["api", "v1", "jobs", "tick"]) => {
-            Err(ApiError::method_not_allowed())
-        }
+        (_, ["api", "v1", "incidents", ..])
+        | (_, ["api", "v1", "jobs", "tick"])
+        | (_, ["api", "v1", "dispatch-updates"]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("no such route")),
     }
 }

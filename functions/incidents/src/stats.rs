@@ -1,5 +1,5 @@
 //! `GET /api/v1/incidents/stats`: the figures a city reports — incidents by month (KST), kind
-//! and outcome, within the caller's scope.
+//! and outcome, and how many residents 119 reported transported, within the caller's scope.
 
 use serde_json::{json, Map, Value};
 use spin_sdk::http::{Request, Response};
@@ -30,6 +30,7 @@ pub fn get(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     let mut by_kind = Map::new();
     let mut by_outcome = Map::new();
     let mut dispatch_failed = 0;
+    let mut transported = 0;
     for i in &list {
         let outcome = i.outcome.clone().unwrap_or_else(|| "open".to_string());
         bump(&mut by_kind, &i.kind);
@@ -37,10 +38,17 @@ pub fn get(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
         if i.dispatch_failed {
             dispatch_failed += 1;
         }
-        let month = by_month
-            .entry(month_kst(i.opened_at))
-            .or_insert_with(|| json!({"total": 0, "by_kind": {}, "by_outcome": {}}));
+        if i.transported_at.is_some() {
+            transported += 1;
+        }
+        let month = by_month.entry(month_kst(i.opened_at)).or_insert_with(
+            || json!({"total": 0, "transported_by_119": 0, "by_kind": {}, "by_outcome": {}}),
+        );
         month["total"] = json!(month["total"].as_i64().unwrap_or(0) + 1);
+        if i.transported_at.is_some() {
+            let n = month["transported_by_119"].as_i64().unwrap_or(0);
+            month["transported_by_119"] = json!(n + 1);
+        }
         bump(month["by_kind"].as_object_mut().unwrap(), &i.kind);
         bump(month["by_outcome"].as_object_mut().unwrap(), &outcome);
     }
@@ -52,6 +60,7 @@ pub fn get(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
             "by_kind": by_kind,
             "by_outcome": by_outcome,
             "dispatch_failed": dispatch_failed,
+            "transported_by_119": transported,
         }),
     ))
 }

@@ -41,7 +41,20 @@ pub struct Incident {
     pub closed_by: Option<String>,
     pub outcome: Option<String>,
     pub dispatch_failed: bool,
+    /// The latest status the 119 centre reported for this incident's dispatch.
+    pub dispatch_status: Option<String>,
+    /// When the 119 centre reported the resident transported.
+    pub transported_at: Option<i64>,
 }
+
+/// What the 119 centre may report about a dispatch, in the order it usually happens.
+pub const DISPATCH_STATUSES: &[&str] = &[
+    "received",
+    "en-route",
+    "on-scene",
+    "transported",
+    "cancelled",
+];
 
 const COLS: &str = "id, resident_id, dong, kind, severity, state, opened_at, last_event_at, event_count, acknowledged_at, acknowledged_by, closed_at, closed_by, outcome, dispatch_failed";
 
@@ -62,8 +75,13 @@ fn from_row(r: &Row) -> Incident {
         closed_by: r.opt_str("closed_by"),
         outcome: r.opt_str("outcome"),
         dispatch_failed: r.int("dispatch_failed") != 0,
+        dispatch_status: r.opt_str("dispatch_status"),
+        transported_at: r.opt_int("transported_at"),
     }
 }
+
+/// What selects read: the inserted columns and those the 119 centre's reports fill in.
+const SELECTED: &str = "id, resident_id, dong, kind, severity, state, opened_at, last_event_at, event_count, acknowledged_at, acknowledged_by, closed_at, closed_by, outcome, dispatch_failed, dispatch_status, transported_at";
 
 impl Incident {
     pub fn to_json(&self) -> Value {
@@ -83,6 +101,8 @@ impl Incident {
             "closed_by": self.closed_by,
             "outcome": self.outcome,
             "dispatch_failed": self.dispatch_failed,
+            "dispatch_status": self.dispatch_status,
+            "transported_at": self.transported_at.map(to_rfc3339),
         })
     }
 
@@ -179,7 +199,7 @@ pub fn open(db: &Db, n: &NewIncident, ladder: &[Step]) -> ApiResult<String> {
 
 pub fn get(db: &Db, id: &str) -> ApiResult<Option<Incident>> {
     let r = db.exec(
-        &format!("SELECT {COLS} FROM incidents WHERE id = ?"),
+        &format!("SELECT {SELECTED} FROM incidents WHERE id = ?"),
         &[text(id)],
     )?;
     Ok(rows(&r).next().map(|row| from_row(&row)))
@@ -207,6 +227,56 @@ pub fn acknowledge(db: &Db, id: &str, actor: &str, note: Option<&str>, now: i64)
         &[text(id)],
     )?;
     log(db, id, actor, "acknowledged", note, now)
+}
+
+/// A status the 119 centre reported for one dispatch.
+pub struct DispatchUpdate<'a> {
+    /// The dispatch's idempotency key (its outbox row).
+    pub outbox_id: &'a str,
+    pub incident_id: &'a str,
+    /// One of [`DISPATCH_STATUSES`].
+    pub status: &'a str,
+    /// When it happened, by the centre's account.
+    pub at: i64,
+    pub note: Option<&'a str>,
+    /// Who reported it (the centre's token id).
+    pub by: &'a str,
+}
+
+/// Records `u` on its incident (latest status, transport time, timeline). Returns false, and
+/// changes nothing, when that status was already recorded for that dispatch.
+pub fn record_dispatch_update(db: &Db, u: &DispatchUpdate, now: i64) -> ApiResult<bool> {
+    db.exec(
+        "INSERT OR IGNORE INTO dispatch_updates (outbox_id, status, incident_id, at, note, received_at, received_by)
+         VALUES (?,?,?,?,?,?,?)",
+        &[
+            text(u.outbox_id),
+            text(u.status),
+            text(u.incident_id),
+            int(u.at),
+            opt_text(u.note),
+            int(now),
+            text(u.by),
+        ],
+    )?;
+    if db.changes() == 0 {
+        return Ok(false);
+    }
+    db.exec(
+        "UPDATE incidents SET dispatch_status = ?,
+             transported_at = CASE WHEN ? = 'transported' THEN COALESCE(transported_at, ?) ELSE transported_at END
+         WHERE id = ?",
+        &[text(u.status), text(u.status), int(u.at), text(u.incident_id)],
+    )?;
+    log(
+        db,
+        u.incident_id,
+        u.by,
+        &format!("dispatch-{}", u.status),
+        u.note,
+        now,
+    )?;
+    Ok(true)
 }
 
 /// Quiets an open incident without closing it (a restore the policy downgrades): low
@@ -366,7 +436,7 @@ pub struct Filter {
 }
 
 pub fn list(db: &Db, staff: &Staff, f: &Filter) -> ApiResult<Vec<Incident>> {
-    let mut sql = format!("SELECT {COLS} FROM incidents WHERE 1=1");
+    let mut sql = format!("SELECT {SELECTED} FROM incidents WHERE 1=1");
     let mut params = Vec::new();
     let dong = if staff.role == Role::WelfareCentre {
         if f.dong.is_some() && f.dong != staff.dong {

@@ -132,6 +132,17 @@ pub fn mark_failed(db: &Db, row: &OutboxRow, error: &str, now: i64) -> ApiResult
     Ok(attempts)
 }
 
+/// The incident and channel of outbox row `id` (an idempotency key), if there is one.
+pub fn incident_and_channel(db: &Db, id: &str) -> ApiResult<Option<(String, String)>> {
+    let r = db.exec(
+        "SELECT incident_id, channel FROM outbox WHERE id = ?",
+        &[text(id)],
+    )?;
+    Ok(rows(&r)
+        .next()
+        .map(|row| (row.str("incident_id"), row.str("channel"))))
+}
+
 /// Notifications of an incident, for its detail view.
 pub fn of_incident(db: &Db, incident_id: &str) -> ApiResult<Vec<Value>> {
     let r = db.exec(
