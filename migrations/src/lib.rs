@@ -35,6 +35,7 @@ pub const ALL: &[Migration] = migrations![
     "0013_scoring_sparse",
     "0014_outbox_claims",
     "0015_dispatch_updates",
+    "0016_caregiver_acks",
 ];
 
 impl Migration {

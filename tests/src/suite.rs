@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use crate::{request, root, temp_dir, Answer, FakeEndpoint, Host};
 
 pub const ADMIN: &str = "test-admin-token";
+/// The SMS gateway's shared secret for caregivers' replies.
+pub const SMS_REPLY_TOKEN: &str = "test-sms-gateway-secret";
 
 /// The suite on the host, with fake 119 and SMS endpoints.
 pub struct Suite {
@@ -75,6 +77,7 @@ impl Suite {
             format!("dispatch_origin={}", dispatch.origin),
             format!("sms_url={}/sms", sms.origin),
             format!("sms_origin={}", sms.origin),
+            format!("sms_reply_token={SMS_REPLY_TOKEN}"),
         ];
         let mut args: Vec<String> = vec!["--cache-dir".into(), cache.display().to_string()];
         for v in &vars {

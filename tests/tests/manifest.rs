@@ -97,6 +97,10 @@ fn every_url_a_component_is_given_is_an_allowed_outbound_host() {
             continue;
         };
         for (name, template) in vars {
+            // The suite's own address, put in links for people; the suite never calls it.
+            if name == "public_url" {
+                continue;
+            }
             let Some(value) = render(template.as_str().unwrap(), &defaults) else {
                 continue;
             };

@@ -37,6 +37,15 @@ pub fn month_kst(ms: i64) -> String {
         .to_string()
 }
 
+/// `YYYY-MM-DD HH:MM` in Korea Standard Time, as a person in the city reads a time.
+pub fn kst_minute(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&KST)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +58,10 @@ mod tests {
         assert_eq!(
             month_kst(parse_rfc3339("2026-11-30T20:00:00Z").unwrap()),
             "2026-12"
+        );
+        assert_eq!(
+            kst_minute(parse_rfc3339("2026-11-30T20:05:00Z").unwrap()),
+            "2026-12-01 05:05"
         );
     }
 }

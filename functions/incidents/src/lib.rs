@@ -3,6 +3,7 @@
 //! tick (`/api/v1/jobs/tick`) that retries the outbox, climbs escalation ladders, and raises
 //! inactivity and device-offline incidents.
 
+mod caregivers;
 mod dispatch_updates;
 mod stats;
 mod tick;
@@ -27,11 +28,19 @@ async fn handle(req: Request) -> Response {
 
 async fn route(req: Request) -> ApiResult<Response> {
     let db = Db::open()?;
-    let staff = authenticate(&req, &db)?;
     let seg = segments(&req);
     let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
     let m = req.method().clone();
+    // Caregivers and the SMS gateway carry their own credentials (a signed link, a shared
+    // secret), not a staff token.
+    match (&m, &seg[..]) {
+        (_, ["ack", token]) => return caregivers::link(&req, &db, token),
+        (Method::Post, ["api", "v1", "sms-replies"]) => return caregivers::sms_reply(&req, &db),
+        _ => {}
+    }
+    let staff = authenticate(&req, &db)?;
     match (m, &seg[..]) {
+        (Method::Get, ["api", "v1", "sms-replies"]) => caregivers::list_replies(&req, &db, &staff),
         (Method::Post, ["api", "v1", "jobs", "tick"]) => tick::run(&req, &db, &staff).await,
         (Method::Post, ["api", "v1", "dispatch-updates"]) => {
             dispatch_updates::post(&req, &db, &staff)
@@ -44,7 +53,8 @@ async fn route(req: Request) -> ApiResult<Response> {
         }
         (_, ["api", "v1", "incidents", ..])
         | (_, ["api", "v1", "jobs", "tick"])
-        | (_, ["api", "v1", "dispatch-updates"]) => Err(ApiError::method_not_allowed()),
+        | (_, ["api", "v1", "dispatch-updates"])
+        | (_, ["api", "v1", "sms-replies"]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("no such route")),
     }
 }

@@ -65,15 +65,7 @@ fn climb_ladders(db: &Db, now: i64) -> ApiResult<u32> {
             event: None,
         };
         db.tx(|db| {
-            outbox::enqueue(
-                db,
-                &incident_id,
-                step.step,
-                &step.channel,
-                &step.target,
-                &notify::payload(&ctx, &step.channel, &step.target),
-                now,
-            )?;
+            notify::enqueue(db, &ctx, step.step, &step.channel, &step.target, now)?;
             incidents::mark_fired(db, &incident_id, step.step, now)
         })?;
         n += 1;

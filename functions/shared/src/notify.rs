@@ -10,8 +10,8 @@ use crate::api::ApiResult;
 use crate::db::Db;
 use crate::routing_client::{Plan, channel_str};
 use crate::store::incidents::Step;
-use crate::store::outbox;
 use crate::store::registry::{Contact, Resident};
+use crate::store::{acks, outbox};
 
 /// Everything a notification may mention.
 pub struct Context<'a> {
@@ -24,7 +24,8 @@ pub struct Context<'a> {
     pub event: Option<(&'a str, i64)>,
 }
 
-fn kind_ko(kind: &str) -> &'static str {
+/// The Korean name of an incident kind, as messages and pages show it.
+pub fn kind_ko(kind: &str) -> &'static str {
     match kind {
         "emergency-call" => "응급호출",
         "voice-sos" => "음성 SOS",
@@ -52,7 +53,54 @@ fn advice(kind: &str) -> &'static str {
     }
 }
 
-pub fn payload(ctx: &Context, channel: &str, target: &str) -> Value {
+/// How a caregiver acknowledges this notification: a code to reply with, a link to tap.
+pub struct Ack {
+    pub code: String,
+    pub url: String,
+}
+
+/// The link a caregiver taps: `public_url` + `/ack/` + the signed code.
+fn ack_url(code: &str) -> ApiResult<String> {
+    let key = spin_sdk::variables::get("secret_key")
+        .map_err(|_| crate::api::ApiError::internal("secret_key variable not set"))?;
+    let base = spin_sdk::variables::get("public_url").unwrap_or_default();
+    Ok(format!(
+        "{}/ack/{}",
+        base.trim_end_matches('/'),
+        acks::token(&key, code)
+    ))
+}
+
+/// Writes one notification to the outbox. A caregiver's first gets its acknowledgement code.
+pub fn enqueue(
+    db: &Db,
+    ctx: &Context,
+    step: u32,
+    channel: &str,
+    target: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let ack = match ctx.contacts.iter().find(|c| c.id == target) {
+        Some(c) if channel == "caregiver" => {
+            let code = acks::issue(db, ctx.incident_id, &c.id, &c.phone, now)?;
+            let url = ack_url(&code)?;
+            Some(Ack { code, url })
+        }
+        _ => None,
+    };
+    outbox::enqueue(
+        db,
+        ctx.incident_id,
+        step,
+        channel,
+        target,
+        &payload(ctx, channel, target, ack.as_ref()),
+        now,
+    )?;
+    Ok(())
+}
+
+pub fn payload(ctx: &Context, channel: &str, target: &str, ack: Option<&Ack>) -> Value {
     let r = ctx.resident;
     match channel {
         "dispatch119" | "welfare-check119" => json!({
@@ -84,13 +132,22 @@ pub fn payload(ctx: &Context, channel: &str, target: &str) -> Value {
                 .iter()
                 .find(|c| c.id == target)
                 .map(|c| c.phone.clone());
+            let reply = match ack {
+                Some(a) => format!(
+                    " 확인하셨으면 1 또는 \"확인 {}\"으로 회신하시거나 {} 을 눌러 주세요.",
+                    a.code, a.url
+                ),
+                None => " 확인 후 응답해 주세요.".to_string(),
+            };
             json!({
                 "type": "sms",
                 "channel": "caregiver",
                 "incident_id": ctx.incident_id,
                 "contact_id": target,
                 "to": phone,
-                "text": format!("[안전망] {} 님 {} 발생. 확인 후 응답해 주세요.{} (사건 {})", r.name, kind_ko(ctx.kind), advice(ctx.kind), ctx.incident_id),
+                "ack_code": ack.map(|a| &a.code),
+                "ack_url": ack.map(|a| &a.url),
+                "text": format!("[안전망] {} 님 {} 발생.{reply}{} (사건 {})", r.name, kind_ko(ctx.kind), advice(ctx.kind), ctx.incident_id),
             })
         }
         _ => json!({
@@ -109,15 +166,7 @@ pub fn enqueue_immediate(db: &Db, ctx: &Context, plan: &Plan, now: i64) -> ApiRe
         let channel = channel_str(n.channel);
         // Immediate rows use step numbers above the ladder's so keys never collide.
         let step = 1000 + i as u32;
-        outbox::enqueue(
-            db,
-            ctx.incident_id,
-            step,
-            channel,
-            &n.target,
-            &payload(ctx, channel, &n.target),
-            now,
-        )?;
+        enqueue(db, ctx, step, channel, &n.target, now)?;
     }
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! Table owners. Each module owns its tables; other code goes through its functions.
 
+pub mod acks;
 pub mod cases;
 pub mod events;
 pub mod incidents;
