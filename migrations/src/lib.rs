@@ -36,6 +36,7 @@ pub const ALL: &[Migration] = migrations![
     "0014_outbox_claims",
     "0015_dispatch_updates",
     "0016_caregiver_acks",
+    "0017_resident_lifecycle",
 ];
 
 impl Migration {

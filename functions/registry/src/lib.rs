@@ -17,6 +17,8 @@ use safetynet_fn_shared::validate::{
 };
 use safetynet_fn_shared::{ids, secrets, time};
 
+mod lifecycle;
+
 #[http_component]
 fn handle(req: Request) -> Response {
     respond(route(req))
@@ -32,6 +34,17 @@ fn route(req: Request) -> ApiResult<Response> {
         (Method::Post, ["api", "v1", "residents"]) => create_resident(&req, &db, &staff),
         (Method::Get, ["api", "v1", "residents"]) => list_residents(&req, &db, &staff),
         (Method::Get, ["api", "v1", "residents", id]) => get_resident(&db, &staff, id),
+        (Method::Patch, ["api", "v1", "residents", id]) => lifecycle::patch(&req, &db, &staff, id),
+        (Method::Get, ["api", "v1", "residents", id, "changes"]) => {
+            lifecycle::changes(&db, &staff, id)
+        }
+        (
+            Method::Post,
+            ["api", "v1", "residents", id, action @ ("suspend" | "resume" | "unenrol")],
+        ) => lifecycle::act(&req, &db, &staff, id, action),
+        (Method::Post, ["api", "v1", "devices", id, "retire"]) => {
+            lifecycle::retire_device(&req, &db, &staff, id)
+        }
         (Method::Post, ["api", "v1", "residents", id, "devices"]) => {
             create_device(&req, &db, &staff, id)
         }
@@ -167,10 +180,19 @@ fn get_resident(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     let r = visible_resident(db, staff, id)?;
     let contacts = registry::contacts_of(db, &r.id)?;
     let mut body = r.to_json(&contacts);
+    let retired = registry::retired_devices_of(db, &r.id)?;
     body["devices"] = json!(registry::devices_of(db, &r.id)?
         .iter()
+        .filter(|d| !retired.contains(&d.id))
         .map(Device::to_json)
         .collect::<Vec<_>>());
+    body["retired_devices"] = json!(retired);
+    if let Some(s) = registry::status_of(db, &r.id)? {
+        body["status"] = json!(s.status);
+        body["status_reason"] = json!(s.reason);
+        body["status_until"] = json!(s.until.map(time::to_rfc3339));
+        body["status_changed_at"] = json!(s.changed_at.map(time::to_rfc3339));
+    }
     Ok(json_response(200, &body))
 }
 

@@ -304,7 +304,7 @@ const DEVICE_WITH_OWNER: &str = concat!(
     "(SELECT json_group_array(json_array(c.id, c.name, c.phone, c.relation, c.priority))
        FROM contacts c WHERE c.resident_id = r.id) AS contacts_json
      FROM devices d JOIN residents r ON r.id = d.resident_id
-     WHERE d.id = ?"
+     WHERE d.id = ? AND d.retired_at IS NULL"
 );
 
 /// A device with its resident and the resident's contacts, in one query: the webhook needs all
@@ -343,26 +343,29 @@ pub fn devices_of(db: &Db, resident_id: &str) -> ApiResult<Vec<Device>> {
     Ok(rows(&r).map(|row| device_from(&row)).collect())
 }
 
-/// Records that a device was heard from (and, for activity kinds, that the resident moved).
-/// Residents with no sign of activity for longer than their threshold.
+/// Residents being monitored (active, enrolment not past its end) whose last activity is older
+/// than their threshold.
 pub fn inactive_residents(db: &Db, now: i64) -> ApiResult<Vec<Resident>> {
     let r = db.exec(
         &format!(
             "SELECT {RESIDENT_COLS} FROM residents r
-             WHERE EXISTS (SELECT 1 FROM devices d WHERE d.resident_id = r.id)
+             WHERE r.status = 'active'
+               AND (r.eligibility_until IS NULL OR r.eligibility_until > ?)
+               AND EXISTS (SELECT 1 FROM devices d WHERE d.resident_id = r.id AND d.retired_at IS NULL)
                AND COALESCE(last_activity_at, created_at) + inactivity_threshold_minutes * 60000 <= ?"
         ),
-        &[int(now)],
+        &[int(now), int(now)],
     )?;
     Ok(rows(&r).map(|row| resident_from(&row)).collect())
 }
 
-/// Devices that missed two heartbeat intervals.
+/// Devices that missed two heartbeat intervals (in service, of residents being monitored).
 pub fn offline_devices(db: &Db, now: i64) -> ApiResult<Vec<Device>> {
     let r = db.exec(
         &format!(
             "SELECT {DEVICE_COLS} FROM devices
-             WHERE heartbeat_interval_s IS NOT NULL
+             WHERE heartbeat_interval_s IS NOT NULL AND retired_at IS NULL
+               AND resident_id IN (SELECT id FROM residents WHERE status = 'active')
                AND COALESCE(last_heartbeat_at, created_at) + heartbeat_interval_s * 2000 <= ?"
         ),
         &[int(now)],
@@ -380,7 +383,7 @@ pub fn offline_devices_of(
 ) -> ApiResult<Vec<String>> {
     let r = db.exec(
         "SELECT id FROM devices
-         WHERE resident_id = ? AND id <> ? AND heartbeat_interval_s IS NOT NULL
+         WHERE resident_id = ? AND id <> ? AND heartbeat_interval_s IS NOT NULL AND retired_at IS NULL
            AND COALESCE(last_heartbeat_at, created_at) + heartbeat_interval_s * 2000 <= ?",
         &[text(resident_id), text(except), int(now)],
     )?;
@@ -415,4 +418,138 @@ pub fn staff_by_token_hash(db: &Db, hash: &str) -> ApiResult<Option<Staff>> {
             dong: row.opt_str("dong"),
         })
     }))
+}
+
+// ---- Enrolment lifecycle: suspend, resume, unenrol, retire devices, change records. ----
+
+/// `active`, `suspended` (monitoring paused) or `unenrolled`.
+pub const STATUSES: &[&str] = &["active", "suspended", "unenrolled"];
+
+/// A resident's enrolment status, its reason and (for a suspension) the expected return.
+pub struct Status {
+    pub status: String,
+    pub reason: Option<String>,
+    pub until: Option<i64>,
+    pub changed_at: Option<i64>,
+}
+
+pub fn status_of(db: &Db, resident_id: &str) -> ApiResult<Option<Status>> {
+    let r = db.exec(
+        "SELECT status, status_reason, status_until, status_changed_at FROM residents WHERE id = ?",
+        &[text(resident_id)],
+    )?;
+    Ok(rows(&r).next().map(|row| Status {
+        status: row.str("status"),
+        reason: row.opt_str("status_reason"),
+        until: row.opt_int("status_until"),
+        changed_at: row.opt_int("status_changed_at"),
+    }))
+}
+
+pub fn set_status(
+    db: &Db,
+    resident_id: &str,
+    status: &str,
+    reason: Option<&str>,
+    until: Option<i64>,
+    now: i64,
+) -> ApiResult<()> {
+    db.exec(
+        "UPDATE residents SET status = ?, status_reason = ?, status_until = ?, status_changed_at = ? WHERE id = ?",
+        &[text(status), opt_text(reason), opt_int(until), int(now), text(resident_id)],
+    )?;
+    Ok(())
+}
+
+/// Takes a device out of service: its events are refused from now on. Returns false if it
+/// was already retired.
+pub fn retire_device(db: &Db, device_id: &str, now: i64) -> ApiResult<bool> {
+    db.exec(
+        "UPDATE devices SET retired_at = ? WHERE id = ? AND retired_at IS NULL",
+        &[int(now), text(device_id)],
+    )?;
+    Ok(db.changes() == 1)
+}
+
+/// Retires every device of a resident; returns how many were in service.
+pub fn retire_devices_of(db: &Db, resident_id: &str, now: i64) -> ApiResult<u64> {
+    db.exec(
+        "UPDATE devices SET retired_at = ? WHERE resident_id = ? AND retired_at IS NULL",
+        &[int(now), text(resident_id)],
+    )?;
+    Ok(db.changes())
+}
+
+/// Ids of a resident's retired devices.
+pub fn retired_devices_of(db: &Db, resident_id: &str) -> ApiResult<Vec<String>> {
+    let r = db.exec(
+        "SELECT id FROM devices WHERE resident_id = ? AND retired_at IS NOT NULL ORDER BY retired_at",
+        &[text(resident_id)],
+    )?;
+    Ok(rows(&r).map(|row| row.str("id")).collect())
+}
+
+/// Sets one column of a resident (the caller has validated the value).
+pub fn set_field(
+    db: &Db,
+    resident_id: &str,
+    column: &str,
+    value: spin_sdk::sqlite3::Value,
+) -> ApiResult<()> {
+    const COLUMNS: &[&str] = &[
+        "phone",
+        "address",
+        "dong",
+        "latitude",
+        "longitude",
+        "medical_notes",
+        "inactivity_threshold_minutes",
+        "eligibility_until",
+    ];
+    if !COLUMNS.contains(&column) {
+        return Err(ApiError::internal(format!(
+            "not a changeable column: {column}"
+        )));
+    }
+    db.exec(
+        &format!("UPDATE residents SET {column} = ? WHERE id = ?"),
+        &[value, text(resident_id)],
+    )?;
+    Ok(())
+}
+
+/// Records who changed which fields of a resident (names only, never values).
+pub fn record_change(
+    db: &Db,
+    resident_id: &str,
+    by: &str,
+    action: &str,
+    fields: &[&str],
+    note: Option<&str>,
+    now: i64,
+) -> ApiResult<()> {
+    db.exec(
+        "INSERT INTO resident_changes (resident_id, at, by_staff, action, fields, note) VALUES (?,?,?,?,?,?)",
+        &[text(resident_id), int(now), text(by), text(action), text(fields.join(",")), opt_text(note)],
+    )?;
+    Ok(())
+}
+
+pub fn changes_of(db: &Db, resident_id: &str) -> ApiResult<Vec<serde_json::Value>> {
+    let r = db.exec(
+        "SELECT at, by_staff, action, fields, note FROM resident_changes WHERE resident_id = ? ORDER BY id",
+        &[text(resident_id)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| {
+            let fields = row.str("fields");
+            serde_json::json!({
+                "at": crate::time::to_rfc3339(row.int("at")),
+                "by": row.str("by_staff"),
+                "action": row.str("action"),
+                "fields": fields.split(',').filter(|f| !f.is_empty()).collect::<Vec<_>>(),
+                "note": row.opt_str("note"),
+            })
+        })
+        .collect())
 }

@@ -166,11 +166,14 @@ pub fn delete_schedule(db: &Db, id: &str, now: i64) -> ApiResult<()> {
 }
 
 /// Schedules whose next occurrence is at or before `upto`, earliest first.
+/// Reminders go only to residents whose monitoring is on (not suspended or unenrolled).
+const MONITORED: &str = "resident_id IN (SELECT id FROM residents WHERE status = 'active')";
+
 pub fn due_schedules(db: &Db, upto: i64, limit: i64) -> ApiResult<Vec<Schedule>> {
     let r = db.exec(
         &format!(
             "SELECT {SCHEDULE_COLS} FROM reminder_schedules
-             WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at LIMIT ?"
+             WHERE next_at IS NOT NULL AND next_at <= ? AND {MONITORED} ORDER BY next_at LIMIT ?"
         ),
         &[int(upto), int(limit)],
     )?;
@@ -184,6 +187,7 @@ pub fn overdue_schedules(db: &Db, now: i64, limit: i64) -> ApiResult<Vec<Schedul
         &format!(
             "SELECT {SCHEDULE_COLS} FROM reminder_schedules
              WHERE next_at IS NOT NULL AND next_at < ? AND next_at + grace_minutes * 60000 < ?
+               AND {MONITORED}
              ORDER BY next_at LIMIT ?"
         ),
         &[int(now), int(now), int(limit)],

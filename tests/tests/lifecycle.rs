@@ -1,0 +1,227 @@
+//! A resident's enrolment over time: corrections, a hospital stay, unenrolment, retired devices,
+//! the end of a time-limited enrolment, and the audit of every change.
+
+use safetynet_tests::suite::{at, now_secs, Suite};
+use serde_json::{json, Value};
+
+fn tick_inactivity(s: &Suite, secs: i64) -> u64 {
+    s.tick_at(&at(secs))["inactivity_opened"].as_u64().unwrap()
+}
+
+fn act(s: &Suite, resident: &str, action: &str, body: Value) -> Value {
+    let a = s.admin(
+        "POST",
+        &format!("/api/v1/residents/{resident}/{action}"),
+        Some(body),
+    );
+    assert_eq!(a.status, 200, "{action}: {}", a.body);
+    a.json()
+}
+
+#[test]
+fn a_hospital_stay_pauses_monitoring_and_reminders_until_resumed() {
+    let s = Suite::start("suspend");
+    let r = s.resident("jung-dong", 1, json!({"inactivity_threshold_minutes": 60}));
+    let rid = r["id"].as_str().unwrap().to_string();
+    s.device(&rid, "activity", json!({}));
+    s.device(&rid, "ai-speaker", json!({"protocol": "mqtt"}));
+    let schedule = s.admin(
+        "POST",
+        "/api/v1/schedules",
+        Some(json!({
+            "resident_id": rid, "kind": "medication", "medication_name": "혈압약", "dose": "1정",
+            "text": "약 드실 시간이에요.", "rule": "RRULE:FREQ=DAILY;BYHOUR=9;BYMINUTE=0", "tz": "Asia/Seoul",
+        })),
+    );
+    assert_eq!(schedule.status, 201, "{}", schedule.body);
+    let next = schedule.json()["next_at"].as_str().unwrap().to_string();
+    let clock = s.staff("clock", None);
+    let due = |s: &Suite| -> usize {
+        let a = s.call(
+            "GET",
+            &format!("/api/v1/reminders/due?now={}", next.replace('+', "%2B")),
+            &clock,
+            None,
+        );
+        assert_eq!(a.status, 200, "{}", a.body);
+        a.json().as_array().unwrap().len()
+    };
+
+    let back = now_secs() + 3 * 86_400;
+    let suspended = act(
+        &s,
+        &rid,
+        "suspend",
+        json!({"reason": "입원 (울산대병원)", "expected_return": safetynet_wire::time::to_rfc3339(back * 1000)}),
+    );
+    assert_eq!(suspended["status"], "suspended");
+    assert!(suspended["status_until"].is_string());
+    assert_eq!(
+        tick_inactivity(&s, 61 * 60),
+        0,
+        "no inactivity alarm in hospital"
+    );
+    assert_eq!(due(&s), 0, "no reminder in hospital");
+
+    assert_eq!(act(&s, &rid, "resume", json!({}))["status"], "active");
+    assert_eq!(due(&s), 1, "reminders again");
+    assert_eq!(tick_inactivity(&s, 62 * 60), 1, "monitored again");
+
+    let changes = s
+        .admin("GET", &format!("/api/v1/residents/{rid}/changes"), None)
+        .json();
+    let actions: Vec<&str> = changes["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["suspended", "resumed"]);
+    assert_eq!(changes["changes"][0]["by"], "admin");
+}
+
+#[test]
+fn unenrolment_retires_devices_and_stops_everything_but_keeps_the_record() {
+    let s = Suite::start("unenrol");
+    let r = s.resident("jung-dong", 1, json!({"inactivity_threshold_minutes": 60}));
+    let rid = r["id"].as_str().unwrap().to_string();
+    let pendant = s.device(&rid, "pendant", json!({}));
+    let sensor = s.device(&rid, "activity", json!({}));
+
+    // Retiring one device: its secret stops working at once; the other still reports.
+    let retired = s.admin(
+        "POST",
+        &format!("/api/v1/devices/{}/retire", sensor.id),
+        Some(json!({"reason": "고장 교체"})),
+    );
+    assert_eq!(retired.status, 200, "{}", retired.body);
+    assert_eq!(s.event(&sensor, "evt-old-sensor", "activity").status, 404);
+    assert_eq!(s.event(&pendant, "evt-pendant-ok", "heartbeat").status, 200);
+
+    let gone = act(&s, &rid, "unenrol", json!({"reason": "전출 (타 시 이사)"}));
+    assert_eq!(gone["status"], "unenrolled");
+    assert_eq!(gone["name"], "김순자", "the record is kept");
+    assert_eq!(gone["devices"].as_array().unwrap().len(), 0);
+    assert_eq!(gone["retired_devices"].as_array().unwrap().len(), 2);
+    let press = s.event(&pendant, "evt-after-unenrol", "emergency-call");
+    assert_eq!(press.status, 404, "{}", press.body);
+    assert_eq!(tick_inactivity(&s, 61 * 60), 0);
+
+    // Nothing more to do with an unenrolled resident, and no reason: a clear error.
+    let again = s.admin(
+        "POST",
+        &format!("/api/v1/residents/{rid}/suspend"),
+        Some(json!({"reason": "x"})),
+    );
+    assert_eq!(again.status, 409);
+    let s2 = s.resident("jung-dong", 0, json!({}));
+    let no_reason = s.admin(
+        "POST",
+        &format!("/api/v1/residents/{}/unenrol", s2["id"].as_str().unwrap()),
+        Some(json!({})),
+    );
+    assert_eq!(no_reason.status, 400);
+    assert_eq!(no_reason.json()["error"]["field"], "reason");
+}
+
+#[test]
+fn corrections_are_checked_scoped_and_audited() {
+    let s = Suite::start("patch");
+    let r = s.resident("jung-dong", 1, json!({}));
+    let rid = r["id"].as_str().unwrap().to_string();
+    let minted = s
+        .admin(
+            "POST",
+            "/api/v1/staff",
+            Some(json!({"name": "중앙동 담당", "role": "welfare-centre", "dong": "jung-dong"})),
+        )
+        .json();
+    let worker = minted["token"].as_str().unwrap().to_string();
+    let patch = |token: &str, body: Value| {
+        s.call(
+            "PATCH",
+            &format!("/api/v1/residents/{rid}"),
+            token,
+            Some(&body),
+        )
+    };
+
+    let ok = patch(
+        &worker,
+        json!({"address": "울산광역시 중구 새길 7", "inactivity_threshold_minutes": 480, "medical_notes": null}),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let v = ok.json();
+    assert_eq!(v["address"], "울산광역시 중구 새길 7");
+    assert_eq!(v["inactivity_threshold_minutes"], 480);
+    assert_eq!(v["medical_notes"], Value::Null);
+
+    // Moving the resident to a dong the worker does not hold: refused, nothing changes.
+    let moved = patch(
+        &worker,
+        json!({"dong": "taehwa-dong", "address": "다른 곳"}),
+    );
+    assert_eq!(moved.status, 403);
+    let bad = patch(&worker, json!({"inactivity_threshold_minutes": 0}));
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["error"]["field"], "inactivity_threshold_minutes");
+    let unknown = patch(&worker, json!({"name": "바꾼 이름"}));
+    assert_eq!(unknown.status, 400);
+    assert_eq!(unknown.json()["error"]["field"], "name");
+    let other = s.staff("welfare-centre", Some("taehwa-dong"));
+    assert_eq!(patch(&other, json!({"address": "x"})).status, 403);
+    let now = s
+        .admin("GET", &format!("/api/v1/residents/{rid}"), None)
+        .json();
+    assert_eq!(now["dong"], "jung-dong");
+    assert_eq!(now["address"], "울산광역시 중구 새길 7");
+
+    // The admin (who holds every dong) may move them; each change is one audit row naming
+    // the fields, never their values.
+    assert_eq!(
+        patch(
+            safetynet_tests::suite::ADMIN,
+            json!({"dong": "taehwa-dong"})
+        )
+        .status,
+        200
+    );
+    let changes = s
+        .admin("GET", &format!("/api/v1/residents/{rid}/changes"), None)
+        .json();
+    let rows = changes["changes"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{changes}");
+    assert_eq!(rows[0]["by"], minted["id"]);
+    let mut fields: Vec<&str> = rows[0]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["address", "inactivity_threshold_minutes", "medical_notes"]
+    );
+    assert!(
+        !changes.to_string().contains("새길"),
+        "values stay out of the audit"
+    );
+}
+
+#[test]
+fn an_ended_time_limited_enrolment_raises_no_inactivity_alarm() {
+    let s = Suite::start("enrolment-end");
+    let ends = safetynet_wire::time::to_rfc3339((now_secs() + 30 * 60) * 1000);
+    let r = s.resident(
+        "jung-dong",
+        1,
+        json!({"eligibility": "recently-discharged", "eligibility_until": ends, "inactivity_threshold_minutes": 60}),
+    );
+    s.device(r["id"].as_str().unwrap(), "activity", json!({}));
+    assert_eq!(
+        tick_inactivity(&s, 61 * 60),
+        0,
+        "the enrolment ended at +30 min"
+    );
+}
