@@ -37,6 +37,7 @@ pub const ALL: &[Migration] = migrations![
     "0015_dispatch_updates",
     "0016_caregiver_acks",
     "0017_resident_lifecycle",
+    "0018_enrolment_end_warnings",
 ];
 
 impl Migration {

@@ -225,3 +225,51 @@ fn an_ended_time_limited_enrolment_raises_no_inactivity_alarm() {
         "the enrolment ended at +30 min"
     );
 }
+
+#[test]
+fn the_dong_centre_is_warned_once_before_an_enrolment_ends_and_again_after_an_extension() {
+    let s = Suite::start("enrolment-warning");
+    let day = 86_400;
+    let ends = safetynet_wire::time::to_rfc3339((now_secs() + 10 * day) * 1000);
+    let r = s.resident(
+        "jung-dong",
+        1,
+        json!({"eligibility": "recently-discharged", "eligibility_until": ends}),
+    );
+    let rid = r["id"].as_str().unwrap().to_string();
+    let warnings = |s: &Suite| -> Vec<Value> {
+        s.sms
+            .received()
+            .iter()
+            .map(|m| serde_json::from_str::<Value>(&m.body).unwrap())
+            .filter(|m| m["resident_id"] == rid.as_str())
+            .collect()
+    };
+
+    // Ten days out: nothing yet. Four days out (within the default 7): the centre is told once.
+    assert_eq!(s.tick_at(&at(day))["enrolment_end_warnings"], 0);
+    assert_eq!(s.tick_at(&at(6 * day))["enrolment_end_warnings"], 1);
+    assert_eq!(s.tick_at(&at(6 * day + 60))["enrolment_end_warnings"], 0);
+    s.sms.wait_for(std::time::Duration::from_secs(5), |_| {
+        !warnings(&s).is_empty()
+    });
+    let w = warnings(&s);
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0]["channel"], "welfare-centre");
+    assert_eq!(w[0]["dong"], "jung-dong");
+    assert!(
+        !w[0]["text"].as_str().unwrap().contains("김순자"),
+        "ids only"
+    );
+
+    // The worker extends it by a month: the new end date will be warned about in its turn.
+    let later = safetynet_wire::time::to_rfc3339((now_secs() + 40 * day) * 1000);
+    let ext = s.admin(
+        "PATCH",
+        &format!("/api/v1/residents/{rid}"),
+        Some(json!({"eligibility_until": later})),
+    );
+    assert_eq!(ext.status, 200, "{}", ext.body);
+    assert_eq!(s.tick_at(&at(7 * day))["enrolment_end_warnings"], 0);
+    assert_eq!(s.tick_at(&at(36 * day))["enrolment_end_warnings"], 1);
+}

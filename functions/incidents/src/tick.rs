@@ -29,6 +29,7 @@ pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     let escalated = climb_ladders(db, now)?;
     let inactivity = detect_inactivity(db, now)?;
     let offline = detect_offline(db, now)?;
+    let enrolments_ending = warn_enrolments_ending(db, now)?;
     let report = delivery::send_due(db, now, None, BATCH).await?;
     Ok(json_response(
         200,
@@ -37,6 +38,7 @@ pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
             "escalated": escalated,
             "inactivity_opened": inactivity,
             "offline_opened": offline,
+            "enrolment_end_warnings": enrolments_ending,
             "delivered": report.delivered,
             "failed": report.failed,
             "pending": outbox::pending_count(db)?,
@@ -67,6 +69,47 @@ fn climb_ladders(db: &Db, now: i64) -> ApiResult<u32> {
         db.tx(|db| {
             notify::enqueue(db, &ctx, step.step, &step.channel, &step.target, now)?;
             incidents::mark_fired(db, &incident_id, step.step, now)
+        })?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Tells each dong centre, once per end date, of enrolments ending within
+/// `enrolment_warning_days` (default 7), so a worker extends them (a new `eligibility_until`)
+/// or unenrols in time; after the end the resident raises no inactivity alarm.
+fn warn_enrolments_ending(db: &Db, now: i64) -> ApiResult<u32> {
+    let days: i64 = spin_sdk::variables::get("enrolment_warning_days")
+        .ok()
+        .and_then(|d| d.trim().parse().ok())
+        .filter(|d| (1..=90).contains(d))
+        .unwrap_or(7);
+    let mut n = 0;
+    for (resident_id, dong, until) in registry::enrolments_ending(db, now, now + days * 86_400_000)?
+    {
+        // Ids only: the centre opens the record to see who it is.
+        let key = format!("enrolment-end/{resident_id}/{until}");
+        db.tx(|db| {
+            outbox::enqueue(
+                db,
+                &key,
+                0,
+                "welfare-centre",
+                &dong,
+                &json!({
+                    "type": "sms",
+                    "channel": "welfare-centre",
+                    "resident_id": resident_id,
+                    "dong": dong,
+                    "ends_at": time::to_rfc3339(until),
+                    "text": format!(
+                        "[안전망] {dong} 대상자 {resident_id}의 지원 기간이 {} 끝납니다. 연장하거나 종료해 주세요.",
+                        time::kst_minute(until)
+                    ),
+                }),
+                now,
+            )?;
+            registry::mark_end_warned(db, &resident_id, until)
         })?;
         n += 1;
     }

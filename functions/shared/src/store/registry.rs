@@ -553,3 +553,26 @@ pub fn changes_of(db: &Db, resident_id: &str) -> ApiResult<Vec<serde_json::Value
         })
         .collect())
 }
+
+/// Active residents whose enrolment ends within `(now, by]` and whose centre has not been
+/// warned about that end date: (id, dong, end).
+pub fn enrolments_ending(db: &Db, now: i64, by: i64) -> ApiResult<Vec<(String, String, i64)>> {
+    let r = db.exec(
+        "SELECT id, dong, eligibility_until FROM residents
+         WHERE status = 'active' AND eligibility_until > ? AND eligibility_until <= ?
+           AND (end_warned_for IS NULL OR end_warned_for <> eligibility_until)",
+        &[int(now), int(by)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| (row.str("id"), row.str("dong"), row.int("eligibility_until")))
+        .collect())
+}
+
+/// Records that the centre was warned about this end date (a new end date warns again).
+pub fn mark_end_warned(db: &Db, resident_id: &str, until: i64) -> ApiResult<()> {
+    db.exec(
+        "UPDATE residents SET end_warned_for = ? WHERE id = ?",
+        &[int(until), text(resident_id)],
+    )?;
+    Ok(())
+}
