@@ -855,3 +855,31 @@ fn what_119_reports_back_lands_on_the_incident_and_in_the_statistics() {
         .json();
     assert_eq!(detail["dispatch_status"], "transported");
 }
+
+#[test]
+fn an_oversized_unsigned_body_is_refused_unread() {
+    let s = Suite::start("oversized");
+    // Over the 64 KiB limit, yet small enough for the client to finish sending before the
+    // answer comes (a client still writing when the suite answers early sees the connection
+    // closed instead of the 413).
+    let huge = format!(
+        "{{\"device_id\": \"dev-x\", \"pad\": \"{}\"}}",
+        "x".repeat(200 * 1024)
+    );
+    let a = safetynet_tests::request(
+        "POST",
+        &s.host.url("/api/v1/device-events"),
+        &[
+            ("content-type", "application/json"),
+            ("x-safetynet-timestamp", &now_secs().to_string()),
+            ("x-safetynet-signature", "v1=00"),
+        ],
+        Some(&huge),
+    );
+    assert_eq!(a.status, 413, "{}", a.body);
+    assert_eq!(a.json()["error"]["code"], "payload_too_large");
+    assert_eq!(
+        s.admin("GET", "/api/v1/incidents", None).json()["incidents"],
+        json!([])
+    );
+}
