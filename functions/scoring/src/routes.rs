@@ -7,7 +7,7 @@ use spin_sdk::http_component;
 use safetynet_fn_shared::api::{ApiError, ApiResult};
 use safetynet_fn_shared::auth::{Role, Staff, authenticate};
 use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{json, respond, segments};
+use safetynet_fn_shared::http::{decode_path_segment, json, respond, segments};
 
 use crate::cycle::Cycle;
 
@@ -24,7 +24,10 @@ async fn route(inc: IncomingRequest) -> ApiResult<Response> {
         .build();
     let db = Db::open()?;
     let staff = authenticate(&req, &db)?;
-    let seg: Vec<String> = segments(&req).iter().map(|s| decode(s)).collect();
+    let seg: Vec<String> = segments(&req)
+        .iter()
+        .map(|s| decode_path_segment(s))
+        .collect();
     let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
     let m = req.method().clone();
     // Uploads are read as they stream in; everything else is small.
@@ -125,25 +128,4 @@ fn model(staff: &Staff) -> ApiResult<Response> {
             "allocation_min_band": crate::scorer::band_str(crate::scorer::band_u8(info.allocation_min_band)),
         }),
     ))
-}
-
-/// Percent-decodes a path segment (dong names are Korean).
-fn decode(s: &str) -> String {
-    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -34,35 +34,20 @@ pub fn query_param(req: &Request, name: &str) -> Option<String> {
     })
 }
 
+/// A query value: `+` is a space, then percent-decoding (invalid UTF-8 becomes U+FFFD rather
+/// than an error, so a bad byte in a filter is a 400 from its check, never a 500).
 fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            // Bytes, not `&s[..]`: a raw multi-byte character after `%` is no char boundary
-            // (slicing there panicked: a 500 for `?dong=%1é`).
-            b'%' if i + 2 < b.len()
-                && b[i + 1].is_ascii_hexdigit()
-                && b[i + 2].is_ascii_hexdigit() =>
-            {
-                out.push(hex_val(b[i + 1]) << 4 | hex_val(b[i + 2]));
-                i += 2;
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    let spaced = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
-fn hex_val(c: u8) -> u8 {
-    match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => c - b'A' + 10,
-    }
+/// A path segment, percent-decoded (`+` stays a plus, as in paths it means itself).
+pub fn decode_path_segment(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
