@@ -25,7 +25,7 @@ if [ "${SINKS:-1}" = 1 ]; then
   pids+=($!)
 fi
 ./target/release/safetynet-host up --from spin.toml --listen "$LISTEN" \
-  --variable "admin_token=$ADMIN" --variable "secret_key=$KEY" &
+  --variable "admin_token=$ADMIN" --variable "secret_key=$KEY" --variable "public_url=http://$LISTEN" &
 pids+=($!)
 
 for _ in $(seq 1 300); do

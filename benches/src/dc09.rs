@@ -162,9 +162,9 @@ impl Drop for Sink {
     }
 }
 
-fn call(cx: &Cx, addr: SocketAddr, path: &str, body: &Value) -> Result<Value> {
+fn call(cx: &Cx, addr: SocketAddr, method: &str, path: &str, body: &Value) -> Result<Value> {
     let req = Request::builder()
-        .method("POST")
+        .method(method)
         .uri(path)
         .header("content-type", "application/json")
         .header("authorization", format!("Bearer {ADMIN}"))
@@ -173,7 +173,7 @@ fn call(cx: &Cx, addr: SocketAddr, path: &str, body: &Value) -> Result<Value> {
     let (status, bytes) = cx.fetch(addr, req)?;
     ensure!(
         status.is_success(),
-        "POST {path}: {status} {}",
+        "{method} {path}: {status} {}",
         String::from_utf8_lossy(&bytes)
     );
     Ok(serde_json::from_slice(&bytes)?)
@@ -300,11 +300,22 @@ pub fn end_to_end(cx: &Cx) -> Result<Row> {
          [clock]\ninterval_s = 0\n[metrics]\nlisten = \"\"\n[log]\nlevel = \"warn\"\n",
         dir.join("bridge-outbox.db").display()
     );
+    // The dong centres residents are enrolled under (the suite refuses a dong without one).
+    for d in 0..20 {
+        call(
+            cx,
+            addr,
+            "PUT",
+            &format!("/api/v1/centres/dong-{d}"),
+            &json!({"name": format!("dong-{d} centre"), "phone": "052-290-0000"}),
+        )?;
+    }
     let mut device_of = HashMap::new();
     for i in 0..EMERGENCIES + HEARTBEAT_GATEWAYS {
         let r = call(
             cx,
             addr,
+            "POST",
             "/api/v1/residents",
             &json!({
                 "name": format!("resident {i}"), "address": "울산광역시 중구", "dong": format!("dong-{}", i % 20),
@@ -316,6 +327,7 @@ pub fn end_to_end(cx: &Cx) -> Result<Row> {
         let d = call(
             cx,
             addr,
+            "POST",
             &format!("/api/v1/residents/{rid}/devices"),
             &json!({"kind": "gateway", "protocol": "dc09", "dc09_account": account}),
         )?;

@@ -130,6 +130,16 @@ fn run_on(cx: &Cx, label: &str, bin: std::path::PathBuf, real_spin: bool) -> Res
     let mut host = suite.start(&dir)?;
     let addr = host.addr;
 
+    // The dong centres residents are enrolled under (the suite refuses a dong without one).
+    for d in 0..20 {
+        call(
+            cx,
+            addr,
+            "PUT",
+            &format!("/api/v1/centres/dong-{d}"),
+            &json!({"name": format!("dong-{d} centre"), "phone": "052-290-0000"}),
+        )?;
+    }
     // Enrol residents, each with a pendant and an activity sensor (one caregiver each).
     let mut pendants = Vec::new();
     let mut sensors = Vec::new();

@@ -73,6 +73,18 @@ pub fn run(api: &Api, a: DemoArgs) -> Result<()> {
             129.3102,
         ),
     ];
+    // Each dong's welfare centre goes in the directory first: residents are enrolled only in
+    // dongs that have one, and the centre's messages go to its number.
+    let mut dongs: Vec<&str> = people.iter().map(|p| p.2).collect();
+    dongs.sort_unstable();
+    dongs.dedup();
+    for (i, dong) in dongs.iter().enumerate() {
+        api.ok(
+            "PUT",
+            &format!("/api/v1/centres/{dong}"),
+            &json!({"name": format!("{dong} 행정복지센터"), "phone": format!("052-290-{:04}", 1000 + i)}),
+        )?;
+    }
     let mut residents = Vec::new();
     for (i, (name, year, dong, elig, addr, notes, lat, lon)) in people.into_iter().enumerate() {
         let r = api.ok(

@@ -38,6 +38,7 @@ pub const ALL: &[Migration] = migrations![
     "0016_caregiver_acks",
     "0017_resident_lifecycle",
     "0018_enrolment_end_warnings",
+    "0019_welfare_centres",
 ];
 
 impl Migration {

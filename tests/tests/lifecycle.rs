@@ -176,8 +176,15 @@ fn corrections_are_checked_scoped_and_audited() {
     assert_eq!(now["dong"], "jung-dong");
     assert_eq!(now["address"], "울산광역시 중구 새길 7");
 
-    // The admin (who holds every dong) may move them; each change is one audit row naming
-    // the fields, never their values.
+    // The admin (who holds every dong) may move them, to a dong with a centre; each change is
+    // one audit row naming the fields, never their values.
+    let to_nowhere = patch(
+        safetynet_tests::suite::ADMIN,
+        json!({"dong": "taehwa-dong"}),
+    );
+    assert_eq!(to_nowhere.status, 400);
+    assert_eq!(to_nowhere.json()["error"]["field"], "dong");
+    s.centre("taehwa-dong");
     assert_eq!(
         patch(
             safetynet_tests::suite::ADMIN,
@@ -272,4 +279,63 @@ fn the_dong_centre_is_warned_once_before_an_enrolment_ends_and_again_after_an_ex
     assert_eq!(ext.status, 200, "{}", ext.body);
     assert_eq!(s.tick_at(&at(7 * day))["enrolment_end_warnings"], 0);
     assert_eq!(s.tick_at(&at(36 * day))["enrolment_end_warnings"], 1);
+}
+
+#[test]
+fn the_centre_directory_decides_where_residents_live_and_where_centre_messages_go() {
+    let s = Suite::start("centres");
+    // No centre for the dong yet: enrolment is refused, naming the field.
+    let body = json!({"name": "김순자", "address": "울산광역시 남구", "dong": "samsan-dong", "eligibility": "elderly-alone"});
+    let refused = s.admin("POST", "/api/v1/residents", Some(body.clone()));
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.json()["error"]["field"], "dong");
+
+    // Only an admin keeps the directory; everyone on staff reads it.
+    let worker = s.staff("welfare-centre", Some("samsan-dong"));
+    let centre = json!({
+        "name": "삼산동 행정복지센터", "phone": "052-226-5000",
+        "duty_contacts": [{"name": "당직 주무관", "phone": "010-7000-1000", "role": "야간 당직"}],
+    });
+    let by_worker = s.call("PUT", "/api/v1/centres/samsan-dong", &worker, Some(&centre));
+    assert_eq!(by_worker.status, 403);
+    let added = s.admin("PUT", "/api/v1/centres/samsan-dong", Some(centre));
+    assert_eq!(added.status, 201, "{}", added.body);
+    let bad = s.admin(
+        "PUT",
+        "/api/v1/centres/samsan-dong",
+        Some(
+            json!({"name": "x", "phone": "010", "duty_contacts": [{"name": "y", "phone": "nope"}]}),
+        ),
+    );
+    assert_eq!(bad.status, 400);
+    let listed = s.call("GET", "/api/v1/centres", &worker, None).json();
+    assert_eq!(listed["centres"][0]["phone"], "052-226-5000");
+    assert_eq!(
+        listed["centres"][0]["duty_contacts"][0]["role"],
+        "야간 당직"
+    );
+
+    // Now the resident can be enrolled, and an emergency's centre message goes to its number.
+    let enrolled = s.admin("POST", "/api/v1/residents", Some(body));
+    assert_eq!(enrolled.status, 201, "{}", enrolled.body);
+    let pendant = s.device(
+        enrolled.json()["id"].as_str().unwrap(),
+        "pendant",
+        json!({}),
+    );
+    assert_eq!(
+        s.event(&pendant, "evt-centre", "emergency-call").status,
+        200
+    );
+    let sms = s
+        .sms
+        .wait_for(std::time::Duration::from_secs(5), |r| !r.is_empty());
+    let to_centre: Vec<Value> = sms
+        .iter()
+        .map(|m| serde_json::from_str::<Value>(&m.body).unwrap())
+        .filter(|m| m["channel"] == "welfare-centre")
+        .collect();
+    assert_eq!(to_centre.len(), 1);
+    assert_eq!(to_centre[0]["to"], "052-226-5000");
+    assert_eq!(to_centre[0]["centre"], "삼산동 행정복지센터");
 }

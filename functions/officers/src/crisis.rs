@@ -16,7 +16,7 @@ use safetynet_fn_shared::http::{json as json_response, query_param};
 use safetynet_fn_shared::routing_client::{self as routing, EventKind};
 use safetynet_fn_shared::store::cases::{self, Case, NewCase, URGENCIES};
 use safetynet_fn_shared::store::officers::{self, Officer};
-use safetynet_fn_shared::store::{outbox, registry};
+use safetynet_fn_shared::store::{centres, outbox, registry};
 use safetynet_fn_shared::validate::{opt_str, parse_body, req_enum, req_str};
 use safetynet_fn_shared::{delivery, time};
 
@@ -110,6 +110,7 @@ pub async fn report(req: &Request, db: &Db, o: &Officer) -> ApiResult<Response> 
                     "channel": "welfare-centre",
                     "case_id": case_id,
                     "dong": dong,
+                    "to": centres::get(db, &dong)?.map(|c| c.phone),
                     "text": format!("[안전망] {dong} 명예사회복지공무원 긴급 위기가구 제보 (사례 {case_id}). 즉시 확인 바랍니다."),
                 }),
                 now,

@@ -8,7 +8,9 @@ use spin_sdk::http_component;
 use safetynet_fn_shared::api::{ApiError, ApiResult};
 use safetynet_fn_shared::auth::{authenticate, Role, Staff};
 use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{json as json_response, query_param, respond, segments};
+use safetynet_fn_shared::http::{
+    decode_path_segment, json as json_response, query_param, respond, segments,
+};
 use safetynet_fn_shared::store::registry::{
     self, Contact, Device, Resident, DEVICE_KINDS, ELIGIBILITY, PROTOCOLS,
 };
@@ -17,6 +19,7 @@ use safetynet_fn_shared::validate::{
 };
 use safetynet_fn_shared::{ids, secrets, time};
 
+mod centres;
 mod lifecycle;
 
 #[http_component]
@@ -63,9 +66,17 @@ fn route(req: Request) -> ApiResult<Response> {
             Ok(json_response(200, &d.to_json()))
         }
         (Method::Post, ["api", "v1", "staff"]) => create_staff(&req, &db, &staff),
+        (Method::Get, ["api", "v1", "centres"]) => centres::list(&db, &staff),
+        (Method::Get, ["api", "v1", "centres", dong]) => {
+            centres::get(&db, &staff, &decode_path_segment(dong))
+        }
+        (Method::Put, ["api", "v1", "centres", dong]) => {
+            centres::put(&req, &db, &staff, &decode_path_segment(dong))
+        }
         (_, ["api", "v1", "residents", ..])
         | (_, ["api", "v1", "devices", ..])
-        | (_, ["api", "v1", "staff"]) => Err(ApiError::method_not_allowed()),
+        | (_, ["api", "v1", "staff"])
+        | (_, ["api", "v1", "centres", ..]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("no such route")),
     }
 }
@@ -148,6 +159,7 @@ fn create_resident(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response>
             });
         }
     }
+    centres::require_centre(db, &resident.dong)?;
     db.tx(|db| registry::insert_resident(db, &resident, &contacts))?;
     eprintln!(
         "resident enrolled id={} dong={} by={}",

@@ -64,6 +64,7 @@ pub fn patch(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Respo
         let dong = req_str(&v, "dong", 64)?;
         // A move needs both dongs: a worker cannot push a resident out of sight, or pull one in.
         staff.require_dong(dong)?;
+        super::centres::require_centre(db, dong)?;
         writes.push(("dong", text(dong)));
     }
     if let Some(loc) = obj.get("location") {

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::api::ApiResult;
 use crate::db::Db;
 use crate::routing_client::{Plan, channel_str};
+use crate::store::centres::{self, Centre};
 use crate::store::incidents::Step;
 use crate::store::registry::{Contact, Resident};
 use crate::store::{acks, outbox};
@@ -80,6 +81,10 @@ pub fn enqueue(
     target: &str,
     now: i64,
 ) -> ApiResult<()> {
+    let centre = match channel {
+        "welfare-centre" => centres::get(db, target)?,
+        _ => None,
+    };
     let ack = match ctx.contacts.iter().find(|c| c.id == target) {
         Some(c) if channel == "caregiver" => {
             let code = acks::issue(db, ctx.incident_id, &c.id, &c.phone, now)?;
@@ -94,13 +99,21 @@ pub fn enqueue(
         step,
         channel,
         target,
-        &payload(ctx, channel, target, ack.as_ref()),
+        &payload(ctx, channel, target, ack.as_ref(), centre.as_ref()),
         now,
     )?;
     Ok(())
 }
 
-pub fn payload(ctx: &Context, channel: &str, target: &str, ack: Option<&Ack>) -> Value {
+/// What is sent. A welfare centre's message goes to its number from the directory (none when
+/// the dong has no centre there yet).
+pub fn payload(
+    ctx: &Context,
+    channel: &str,
+    target: &str,
+    ack: Option<&Ack>,
+    centre: Option<&Centre>,
+) -> Value {
     let r = ctx.resident;
     match channel {
         "dispatch119" | "welfare-check119" => json!({
@@ -155,6 +168,8 @@ pub fn payload(ctx: &Context, channel: &str, target: &str, ack: Option<&Ack>) ->
             "channel": "welfare-centre",
             "incident_id": ctx.incident_id,
             "dong": target,
+            "to": centre.map(|c| &c.phone),
+            "centre": centre.map(|c| &c.name),
             "text": format!("[안전망] {} 관할 {} 발생 (대상자 {}, 사건 {}){}", target, kind_ko(ctx.kind), r.id, ctx.incident_id, advice(ctx.kind)),
         }),
     }

@@ -2,6 +2,7 @@
 
 pub mod acks;
 pub mod cases;
+pub mod centres;
 pub mod events;
 pub mod incidents;
 pub mod officer_activities;
