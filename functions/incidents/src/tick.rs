@@ -15,7 +15,7 @@ use safetynet_fn_shared::delivery;
 use safetynet_fn_shared::http::json as json_response;
 use safetynet_fn_shared::notify::{self, Context};
 use safetynet_fn_shared::routing_client::{self as routing, kind_from_str};
-use safetynet_fn_shared::store::{centres, incidents, outbox, registry};
+use safetynet_fn_shared::store::{incidents, outbox, registry};
 use safetynet_fn_shared::time;
 
 const BATCH: i64 = 200;
@@ -90,24 +90,15 @@ fn warn_enrolments_ending(db: &Db, now: i64) -> ApiResult<u32> {
         // Ids only: the centre opens the record to see who it is.
         let key = format!("enrolment-end/{resident_id}/{until}");
         db.tx(|db| {
-            outbox::enqueue(
+            notify::enqueue_to_centre(
                 db,
                 &key,
-                0,
-                "welfare-centre",
                 &dong,
-                &json!({
-                    "type": "sms",
-                    "channel": "welfare-centre",
-                    "resident_id": resident_id,
-                    "dong": dong,
-                    "to": centres::get(db, &dong)?.map(|c| c.phone),
-                    "ends_at": time::to_rfc3339(until),
-                    "text": format!(
-                        "[안전망] {dong} 대상자 {resident_id}의 지원 기간이 {} 끝납니다. 연장하거나 종료해 주세요.",
-                        time::kst_minute(until)
-                    ),
-                }),
+                json!({"resident_id": resident_id, "ends_at": time::to_rfc3339(until)}),
+                format!(
+                    "[안전망] {dong} 대상자 {resident_id}의 지원 기간이 {} 끝납니다. 연장하거나 종료해 주세요.",
+                    time::kst_minute(until)
+                ),
                 now,
             )?;
             registry::mark_end_warned(db, &resident_id, until)

@@ -13,10 +13,11 @@ use safetynet_fn_shared::api::{ApiError, ApiResult};
 use safetynet_fn_shared::auth::{Role, Staff};
 use safetynet_fn_shared::db::Db;
 use safetynet_fn_shared::http::{json as json_response, query_param};
+use safetynet_fn_shared::notify;
 use safetynet_fn_shared::routing_client::{self as routing, EventKind};
 use safetynet_fn_shared::store::cases::{self, Case, NewCase, URGENCIES};
 use safetynet_fn_shared::store::officers::{self, Officer};
-use safetynet_fn_shared::store::{centres, outbox, registry};
+use safetynet_fn_shared::store::registry;
 use safetynet_fn_shared::validate::{opt_str, parse_body, req_enum, req_str};
 use safetynet_fn_shared::{delivery, time};
 
@@ -99,20 +100,12 @@ pub async fn report(req: &Request, db: &Db, o: &Officer) -> ApiResult<Response> 
         } else if urgent {
             let key = format!("officer-report/{case_id}");
             // Ids only: the centre opens the case to read the report.
-            outbox::enqueue(
+            notify::enqueue_to_centre(
                 db,
                 &key,
-                0,
-                "welfare-centre",
                 &dong,
-                &json!({
-                    "type": "sms",
-                    "channel": "welfare-centre",
-                    "case_id": case_id,
-                    "dong": dong,
-                    "to": centres::get(db, &dong)?.map(|c| c.phone),
-                    "text": format!("[안전망] {dong} 명예사회복지공무원 긴급 위기가구 제보 (사례 {case_id}). 즉시 확인 바랍니다."),
-                }),
+                json!({"case_id": case_id}),
+                format!("[안전망] {dong} 명예사회복지공무원 긴급 위기가구 제보 (사례 {case_id}). 즉시 확인 바랍니다."),
                 now,
             )?;
             deliver_key = Some(key);

@@ -186,6 +186,31 @@ pub fn enqueue_immediate(db: &Db, ctx: &Context, plan: &Plan, now: i64) -> ApiRe
     Ok(())
 }
 
+/// Queues an SMS to a dong centre about something other than an incident (an officer's urgent
+/// report, an enrolment about to end), to the centre's number from the directory. `key` names
+/// it in the outbox (and so keeps it from being queued twice); `ids` are the ids it is about.
+pub fn enqueue_to_centre(
+    db: &Db,
+    key: &str,
+    dong: &str,
+    ids: Value,
+    text: String,
+    now: i64,
+) -> ApiResult<()> {
+    let mut payload = json!({
+        "type": "sms",
+        "channel": "welfare-centre",
+        "dong": dong,
+        "to": centres::get(db, dong)?.map(|c| c.phone),
+        "text": text,
+    });
+    if let (Some(p), Value::Object(ids)) = (payload.as_object_mut(), ids) {
+        p.extend(ids);
+    }
+    outbox::enqueue(db, key, 0, "welfare-centre", dong, &payload, now)?;
+    Ok(())
+}
+
 /// The plan's ladder as stored escalation steps.
 pub fn ladder(plan: &Plan) -> Vec<Step> {
     plan.ladder

@@ -222,10 +222,7 @@ pub fn acknowledge(db: &Db, id: &str, actor: &str, note: Option<&str>, now: i64)
             "only a triggered incident can be acknowledged",
         ));
     }
-    db.exec(
-        "UPDATE escalations SET state = 'cancelled' WHERE incident_id = ? AND state = 'pending'",
-        &[text(id)],
-    )?;
+    stop_ladder(db, id)?;
     log(db, id, actor, "acknowledged", note, now)
 }
 
@@ -279,6 +276,15 @@ pub fn record_dispatch_update(db: &Db, u: &DispatchUpdate, now: i64) -> ApiResul
     Ok(true)
 }
 
+/// Cancels the incident's ladder steps not yet fired: nobody else is told.
+fn stop_ladder(db: &Db, id: &str) -> ApiResult<()> {
+    db.exec(
+        "UPDATE escalations SET state = 'cancelled' WHERE incident_id = ? AND state = 'pending'",
+        &[text(id)],
+    )?;
+    Ok(())
+}
+
 /// Quiets an open incident without closing it (a restore the policy downgrades): low
 /// severity, no more ladder steps; a person still closes it.
 pub fn downgrade(db: &Db, id: &str, actor: &str, note: &str, now: i64) -> ApiResult<()> {
@@ -289,10 +295,7 @@ pub fn downgrade(db: &Db, id: &str, actor: &str, note: &str, now: i64) -> ApiRes
     if db.changes() == 0 {
         return Err(ApiError::conflict("the incident is already closed"));
     }
-    db.exec(
-        "UPDATE escalations SET state = 'cancelled' WHERE incident_id = ? AND state = 'pending'",
-        &[text(id)],
-    )?;
+    stop_ladder(db, id)?;
     log(db, id, actor, "downgraded", Some(note), now)
 }
 
@@ -314,10 +317,7 @@ pub fn close(
     if db.changes() == 0 {
         return Err(ApiError::conflict("the incident is already closed"));
     }
-    db.exec(
-        "UPDATE escalations SET state = 'cancelled' WHERE incident_id = ? AND state = 'pending'",
-        &[text(id)],
-    )?;
+    stop_ladder(db, id)?;
     let action = if state == "cancelled" {
         "cancelled"
     } else {
