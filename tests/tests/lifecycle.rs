@@ -156,6 +156,28 @@ fn corrections_are_checked_scoped_and_audited() {
     assert_eq!(v["inactivity_threshold_minutes"], 480);
     assert_eq!(v["medical_notes"], Value::Null);
 
+    // Contacts: the daughter keeps her id (steps already addressed to her still reach her), a
+    // neighbour is added; a contact id of someone else's is refused.
+    let daughter = r["contacts"][0]["id"].as_str().unwrap().to_string();
+    let contacts = patch(
+        &worker,
+        json!({"contacts": [
+            {"id": daughter, "name": "딸", "phone": "010-3333-4444", "relation": "daughter", "priority": 1},
+            {"name": "이웃", "phone": "010-5555-6666", "relation": "neighbour", "priority": 2},
+        ]}),
+    );
+    assert_eq!(contacts.status, 200, "{}", contacts.body);
+    let list = contacts.json()["contacts"].as_array().unwrap().clone();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0]["id"], daughter.as_str());
+    assert_eq!(list[0]["phone"], "010-3333-4444");
+    let foreign = patch(
+        &worker,
+        json!({"contacts": [{"id": "con-not-hers", "name": "x", "phone": "010-1111-2222", "relation": "son"}]}),
+    );
+    assert_eq!(foreign.status, 400);
+    assert_eq!(foreign.json()["error"]["field"], "contacts[0].id");
+
     // Moving the resident to a dong the worker does not hold: refused, nothing changes.
     let moved = patch(
         &worker,
@@ -197,7 +219,7 @@ fn corrections_are_checked_scoped_and_audited() {
         .admin("GET", &format!("/api/v1/residents/{rid}/changes"), None)
         .json();
     let rows = changes["changes"].as_array().unwrap();
-    assert_eq!(rows.len(), 2, "{changes}");
+    assert_eq!(rows.len(), 3, "{changes}");
     assert_eq!(rows[0]["by"], minted["id"]);
     let mut fields: Vec<&str> = rows[0]["fields"]
         .as_array()

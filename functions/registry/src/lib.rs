@@ -136,29 +136,10 @@ fn create_resident(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response>
         last_activity_at: None,
         created_at: now,
     };
-    let mut contacts = Vec::new();
-    if let Some(list) = v.get("contacts") {
-        let list = list
-            .as_array()
-            .ok_or_else(|| ApiError::invalid("contacts", "must be an array"))?;
-        for (i, c) in list.iter().enumerate() {
-            let f = |name: &str| format!("contacts[{i}].{name}");
-            let name = req_str(c, "name", 100).map_err(|e| rename(e, &f("name")))?;
-            let phone_no = phone(c, "phone").map_err(|e| rename(e, &f("phone")))?;
-            let relation = req_str(c, "relation", 50).map_err(|e| rename(e, &f("relation")))?;
-            let priority = opt_i64(c, "priority", 1, 99)
-                .map_err(|e| rename(e, &f("priority")))?
-                .unwrap_or(i as i64 + 1);
-            contacts.push(Contact {
-                id: ids::new_id("con"),
-                resident_id: resident.id.clone(),
-                name: name.to_string(),
-                phone: phone_no,
-                relation: relation.to_string(),
-                priority,
-            });
-        }
-    }
+    let contacts = match v.get("contacts") {
+        Some(list) => parse_contacts(list, &resident.id, &[])?,
+        None => Vec::new(),
+    };
     centres::require_centre(db, &resident.dong)?;
     db.tx(|db| registry::insert_resident(db, &resident, &contacts))?;
     eprintln!(
@@ -166,6 +147,43 @@ fn create_resident(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response>
         resident.id, resident.dong, staff.id
     );
     Ok(json_response(201, &resident.to_json(&contacts)))
+}
+
+/// A resident's contacts as given (`contacts[i].name`, `.phone`, `.relation`, `.priority`). A
+/// contact whose `id` is one of `existing` keeps it; every other one gets a new id.
+fn parse_contacts(list: &Value, resident_id: &str, existing: &[String]) -> ApiResult<Vec<Contact>> {
+    let list = list
+        .as_array()
+        .ok_or_else(|| ApiError::invalid("contacts", "must be an array"))?;
+    let mut contacts = Vec::new();
+    for (i, c) in list.iter().enumerate() {
+        let f = |name: &str| format!("contacts[{i}].{name}");
+        let name = req_str(c, "name", 100).map_err(|e| rename(e, &f("name")))?;
+        let phone_no = phone(c, "phone").map_err(|e| rename(e, &f("phone")))?;
+        let relation = req_str(c, "relation", 50).map_err(|e| rename(e, &f("relation")))?;
+        let priority = opt_i64(c, "priority", 1, 99)
+            .map_err(|e| rename(e, &f("priority")))?
+            .unwrap_or(i as i64 + 1);
+        let id = match c.get("id").and_then(Value::as_str) {
+            Some(id) if existing.iter().any(|e| e == id) => id.to_string(),
+            Some(_) => {
+                return Err(ApiError::invalid(
+                    &f("id"),
+                    "not one of this resident's contacts",
+                ))
+            }
+            None => ids::new_id("con"),
+        };
+        contacts.push(Contact {
+            id,
+            resident_id: resident_id.to_string(),
+            name: name.to_string(),
+            phone: phone_no,
+            relation: relation.to_string(),
+            priority,
+        });
+    }
+    Ok(contacts)
 }
 
 /// Re-targets a field error at a nested field name.

@@ -25,7 +25,8 @@ fn changeable(db: &Db, staff: &Staff, id: &str) -> ApiResult<Resident> {
     Ok(r)
 }
 
-/// `PATCH /api/v1/residents/{id}`: phone, address, dong (a move: the worker must hold the new
+/// `PATCH /api/v1/residents/{id}`: contacts (the whole list: listed ones keep their `id`, others
+/// are added, unlisted ones removed), phone, address, dong (a move: the worker must hold the new
 /// dong too), location, medical notes, inactivity threshold, end of a time-limited enrolment.
 /// Fields not given stay as they are; all are checked before any is written.
 pub fn patch(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
@@ -35,6 +36,7 @@ pub fn patch(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Respo
         .as_object()
         .ok_or_else(|| ApiError::bad_request("the body must be a JSON object"))?;
     const FIELDS: &[&str] = &[
+        "contacts",
         "phone",
         "address",
         "dong",
@@ -103,7 +105,17 @@ pub fn patch(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Respo
             opt_int(opt_time(&v, "eligibility_until")?),
         ));
     }
-    if writes.is_empty() {
+    let contacts = match obj.get("contacts") {
+        Some(list) => {
+            let existing: Vec<String> = registry::contacts_of(db, &r.id)?
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            Some(super::parse_contacts(list, &r.id, &existing)?)
+        }
+        None => None,
+    };
+    if writes.is_empty() && contacts.is_none() {
         return Err(ApiError::bad_request("nothing to change"));
     }
     let now = time::now_ms();
@@ -111,6 +123,9 @@ pub fn patch(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Respo
     db.tx(|db| {
         for (column, value) in writes {
             registry::set_field(db, &r.id, column, value)?;
+        }
+        if let Some(contacts) = &contacts {
+            registry::replace_contacts(db, &r.id, contacts)?;
         }
         registry::record_change(db, &r.id, &staff.id, "updated", &changed, None, now)
     })?;

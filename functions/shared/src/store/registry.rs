@@ -197,13 +197,27 @@ pub fn insert_resident(db: &Db, r: &Resident, contacts: &[Contact]) -> ApiResult
             int(r.created_at),
         ],
     )?;
+    insert_contacts(db, &r.id, contacts)
+}
+
+fn insert_contacts(db: &Db, resident_id: &str, contacts: &[Contact]) -> ApiResult<()> {
     for c in contacts {
         db.exec(
             "INSERT INTO contacts (id, resident_id, name, phone, relation, priority) VALUES (?,?,?,?,?,?)",
-            &[text(&c.id), text(&r.id), text(&c.name), text(&c.phone), text(&c.relation), int(c.priority)],
+            &[text(&c.id), text(resident_id), text(&c.name), text(&c.phone), text(&c.relation), int(c.priority)],
         )?;
     }
     Ok(())
+}
+
+/// Makes `contacts` the resident's whole list: a contact keeps its id (so steps already
+/// addressed to it still reach it), others are added, and the ones not listed are removed.
+pub fn replace_contacts(db: &Db, resident_id: &str, contacts: &[Contact]) -> ApiResult<()> {
+    db.exec(
+        "DELETE FROM contacts WHERE resident_id = ?",
+        &[text(resident_id)],
+    )?;
+    insert_contacts(db, resident_id, contacts)
 }
 
 pub fn get_resident(db: &Db, id: &str) -> ApiResult<Option<Resident>> {
