@@ -134,8 +134,8 @@ fn a_caregiver_acknowledges_by_sms_reply_and_unknown_replies_are_kept() {
         "triggered"
     );
 
-    // The caregiver replies "확인" from the number the SMS went to.
-    let ok = reply(&s, SMS_REPLY_TOKEN, &phone, "확인");
+    // The caregiver replies "1 확인" from the number the SMS went to.
+    let ok = reply(&s, SMS_REPLY_TOKEN, &phone, "1 확인");
     assert_eq!(ok.json()["outcome"], "acknowledged", "{}", ok.body);
     assert_eq!(ok.json()["incident_id"], id.as_str());
     let detail = s

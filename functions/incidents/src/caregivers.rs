@@ -166,7 +166,11 @@ pub fn sms_reply(req: &Request, db: &Db) -> ApiResult<Response> {
     let is_ack = words
         .first()
         .is_some_and(|w| ["1", "확인", "OK"].contains(&w.as_str()));
-    let quoted = words.iter().skip(1).find(|w| w.len() == 6).cloned();
+    let quoted = words
+        .iter()
+        .skip(1)
+        .find(|w| acks::looks_like_code(w))
+        .cloned();
     let (outcome, code, incident) = if !is_ack {
         ("not-an-acknowledgement", None, None)
     } else {

@@ -62,6 +62,11 @@ pub fn issue(
     Ok(code)
 }
 
+/// Whether a word of an SMS reply could be a code (`확인`, six bytes of Hangul, is not).
+pub fn looks_like_code(word: &str) -> bool {
+    word.len() == CODE_LEN && word.bytes().all(|b| ALPHABET.contains(&b))
+}
+
 /// The link token for `code`: the code and a signature over it.
 pub fn token(secret_key: &str, code: &str) -> String {
     format!("{code}-{}", signature(secret_key, code))
