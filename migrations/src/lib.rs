@@ -39,6 +39,7 @@ pub const ALL: &[Migration] = migrations![
     "0017_resident_lifecycle",
     "0018_enrolment_end_warnings",
     "0019_welfare_centres",
+    "0020_token_lifecycle",
 ];
 
 impl Migration {

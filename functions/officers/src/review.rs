@@ -128,11 +128,15 @@ pub async fn approve(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResu
         officers::insert_officer(db, &officer, &staff.id)?;
         registry::insert_staff(
             db,
-            &officer.id,
-            &secrets::token_hash(&token),
-            &officer.name,
-            Role::Officer,
-            Some(&dong),
+            &registry::NewToken {
+                id: &officer.id,
+                hash: &secrets::token_hash(&token),
+                name: &officer.name,
+                role: Role::Officer,
+                dong: Some(&dong),
+                provider: None,
+                expires_at: Some(now + Role::Officer.default_token_days() * 86_400_000),
+            },
             now,
         )?;
         let note = format!("officer {} number {number} dong {dong}", officer.id);

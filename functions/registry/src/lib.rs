@@ -21,6 +21,7 @@ use safetynet_fn_shared::{ids, secrets, time};
 
 mod centres;
 mod lifecycle;
+mod tokens;
 
 #[http_component]
 fn handle(req: Request) -> Response {
@@ -65,7 +66,10 @@ fn route(req: Request) -> ApiResult<Response> {
             visible_resident(&db, &staff, &d.resident_id)?;
             Ok(json_response(200, &d.to_json()))
         }
-        (Method::Post, ["api", "v1", "staff"]) => create_staff(&req, &db, &staff),
+        (Method::Post, ["api", "v1", "staff"]) => tokens::create(&req, &db, &staff),
+        (Method::Get, ["api", "v1", "staff"]) => tokens::list(&db, &staff),
+        (Method::Post, ["api", "v1", "staff", "rotate"]) => tokens::rotate(&db, &staff),
+        (Method::Post, ["api", "v1", "staff", id, "revoke"]) => tokens::revoke(&db, &staff, id),
         (Method::Get, ["api", "v1", "centres"]) => centres::list(&db, &staff),
         (Method::Get, ["api", "v1", "centres", dong]) => {
             centres::get(&db, &staff, &decode_path_segment(dong))
@@ -75,7 +79,7 @@ fn route(req: Request) -> ApiResult<Response> {
         }
         (_, ["api", "v1", "residents", ..])
         | (_, ["api", "v1", "devices", ..])
-        | (_, ["api", "v1", "staff"])
+        | (_, ["api", "v1", "staff", ..])
         | (_, ["api", "v1", "centres", ..]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("no such route")),
     }
@@ -273,33 +277,4 @@ fn create_device(req: &Request, db: &Db, staff: &Staff, resident_id: &str) -> Ap
     // Shown once: only the encrypted form is kept.
     body["secret"] = json!(secret);
     Ok(json_response(201, &body))
-}
-
-fn create_staff(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
-    staff.require(&[])?;
-    let v = parse_body(req.body())?;
-    let name = req_str(&v, "name", 100)?;
-    let role_name = req_enum(&v, "role", Role::NAMES)?;
-    let role = Role::parse(role_name).expect("checked");
-    let dong = opt_str(&v, "dong", 64)?;
-    if role == Role::WelfareCentre && dong.is_none() {
-        return Err(ApiError::invalid(
-            "dong",
-            "required for a welfare-centre worker",
-        ));
-    }
-    let token = format!("sn_{}", ids::random_hex(24));
-    let id = ids::new_id("stf");
-    let now = time::now_ms();
-    db.tx(|db| {
-        registry::insert_staff(db, &id, &secrets::token_hash(&token), name, role, dong, now)
-    })?;
-    eprintln!(
-        "staff token issued id={id} role={role_name} by={}",
-        staff.id
-    );
-    Ok(json_response(
-        201,
-        &json!({"id": id, "name": name, "role": role_name, "dong": dong, "token": token}),
-    ))
 }

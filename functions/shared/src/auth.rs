@@ -19,6 +19,8 @@ pub enum Role {
     Clock,
     /// An approved honorary welfare officer (`Staff.id` is the officer id): their own records only.
     Officer,
+    /// A public-data provider's system: uploads its own provider's files, nothing else.
+    DataProvider,
 }
 
 impl Role {
@@ -30,6 +32,7 @@ impl Role {
             "welfare-centre" => Role::WelfareCentre,
             "clock" => Role::Clock,
             "officer" => Role::Officer,
+            "data-provider" => Role::DataProvider,
             _ => return None,
         })
     }
@@ -41,7 +44,18 @@ impl Role {
             Role::WelfareCentre => "welfare-centre",
             Role::Clock => "clock",
             Role::Officer => "officer",
+            Role::DataProvider => "data-provider",
         }
+    }
+
+    /// Machines (the bridge's clock, a provider's uploader) keep a token longer than people.
+    pub fn is_machine(self) -> bool {
+        matches!(self, Role::Clock | Role::DataProvider)
+    }
+
+    /// How long a new token of this role lasts unless its issuer says otherwise.
+    pub fn default_token_days(self) -> i64 {
+        if self.is_machine() { 365 } else { 90 }
     }
     pub const NAMES: &'static [&'static str] = &[
         "admin",
@@ -49,6 +63,7 @@ impl Role {
         "support-centre",
         "welfare-centre",
         "clock",
+        "data-provider",
     ];
 }
 
@@ -58,6 +73,8 @@ pub struct Staff {
     pub role: Role,
     /// Set for welfare-centre workers: the only dong they may see.
     pub dong: Option<String>,
+    /// Set for data providers: the only provider whose files they may upload.
+    pub provider: Option<String>,
 }
 
 impl Staff {
@@ -107,9 +124,26 @@ pub fn authenticate(req: &Request, db: &Db) -> ApiResult<Staff> {
                 id: "admin".into(),
                 role: Role::Admin,
                 dong: None,
+                provider: None,
             });
         }
     }
-    crate::store::registry::staff_by_token_hash(db, &hash)?
-        .ok_or_else(|| ApiError::unauthorized("unknown or revoked token"))
+    let token = crate::store::registry::staff_by_token_hash(db, &hash)?
+        .ok_or_else(|| ApiError::unauthorized("unknown token"))?;
+    let now = crate::time::now_ms();
+    if token.revoked_at.is_some() {
+        return Err(ApiError::new(
+            401,
+            "token_revoked",
+            "this token was revoked; ask an admin for a new one",
+        ));
+    }
+    if token.expires_at.is_some_and(|at| at <= now) {
+        return Err(ApiError::new(
+            401,
+            "token_expired",
+            "this token has expired; ask an admin for a new one",
+        ));
+    }
+    Ok(token.staff)
 }
