@@ -284,9 +284,18 @@ impl Answer {
 
 /// Sends a request; any status is an answer (only transport failures panic).
 pub fn request(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Answer {
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(30))
-        .build();
+    request_within(Duration::from_secs(30), method, url, headers, body)
+}
+
+/// As [`request`], waiting up to `timeout` for the answer.
+pub fn request_within(
+    timeout: Duration,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Answer {
+    let agent = ureq::AgentBuilder::new().timeout(timeout).build();
     let mut req = agent.request(method, url);
     for (k, v) in headers {
         req = req.set(k, v);
@@ -376,10 +385,14 @@ impl FakeEndpoint {
                 };
                 r.lock().unwrap().push(rec);
                 let wait = *d.lock().unwrap();
-                std::thread::sleep(wait);
-                let _ = req.respond(
-                    tiny_http::Response::from_string("{\"ok\":true}").with_status_code(code),
-                );
+                // Answered on a thread of its own, as a real gateway serves many senders at
+                // once: a slow answer to one sender does not hold up the next.
+                std::thread::spawn(move || {
+                    std::thread::sleep(wait);
+                    let _ = req.respond(
+                        tiny_http::Response::from_string("{\"ok\":true}").with_status_code(code),
+                    );
+                });
             }
         });
         FakeEndpoint {
