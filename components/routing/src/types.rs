@@ -6,115 +6,9 @@
 //! fields keep their Rust snake_case names, like the rest of the HTTP API (`event_id`, `occurred_at`).
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
+use safetynet_vocabulary::wit_enum;
 
-/// Declares a fieldless enum whose string names are the WIT names, with `ALL`, `as_str`,
-/// `Display` and `FromStr` kept in one list so they cannot drift apart.
-macro_rules! wit_enum {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "kebab-case")]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-        }
-
-        impl $name {
-            /// Every value, in WIT declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            /// The WIT (and JSON) name.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = String;
-
-            /// Parses the WIT name exactly (`"emergency-call"`, not `"EmergencyCall"`).
-            fn from_str(s: &str) -> Result<Self, String> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(format!(
-                        concat!("unknown ", $what, " `{}`, expected one of {}"),
-                        s,
-                        [$($text,)+].join(", ")
-                    )),
-                }
-            }
-        }
-    };
-}
-
-wit_enum! {
-    /// What a device reported (`types.event-kind`).
-    EventKind, "event kind" {
-        EmergencyCall = "emergency-call",
-        VoiceSos = "voice-sos",
-        Fire = "fire",
-        Smoke = "smoke",
-        Gas = "gas",
-        Fall = "fall",
-        Inactivity = "inactivity",
-        Activity = "activity",
-        Door = "door",
-        Heartbeat = "heartbeat",
-        LowBattery = "low-battery",
-        PowerLoss = "power-loss",
-        DeviceOffline = "device-offline",
-        ReminderAck = "reminder-ack",
-        CheckIn = "check-in",
-        CrisisUtterance = "crisis-utterance",
-        Restore = "restore",
-        /// Raised by the reminders tick, never by a device: consecutive unacknowledged doses.
-        MissedDose = "missed-dose",
-    }
-}
-
-wit_enum! {
-    /// How bad an event is (`types.severity`); ordered, so `Critical > High`.
-    Severity, "severity" {
-        Info = "info",
-        Low = "low",
-        High = "high",
-        Critical = "critical",
-    }
-}
-
-wit_enum! {
-    /// Why a resident is enrolled (`types.eligibility`); the policy may route differently per group.
-    Eligibility, "eligibility" {
-        ElderlyAlone = "elderly-alone",
-        Disabled = "disabled",
-        MiddleAgedSingle = "middle-aged-single",
-        RecentlyDischarged = "recently-discharged",
-        TemporaryHousing = "temporary-housing",
-    }
-}
-
-wit_enum! {
-    /// Where a notification goes (`routing.channel`).
-    Channel, "channel" {
-        /// The 119 fire/rescue centre (emergency dispatch).
-        Dispatch119 = "dispatch119",
-        /// A caregiver contact, by SMS/voice gateway.
-        Caregiver = "caregiver",
-        /// The resident's dong welfare centre.
-        WelfareCentre = "welfare-centre",
-        /// 119 asked to do a welfare check (non-emergency visit).
-        WelfareCheck119 = "welfare-check119",
-    }
-}
+pub use safetynet_vocabulary::{Channel, Eligibility, EventKind, Severity};
 
 wit_enum! {
     /// What a restore does to the open incident of the condition it ends (`routing.restore-action`).
@@ -189,41 +83,5 @@ impl Plan {
     /// True when the event needs no incident and nobody is told (e.g. a heartbeat).
     pub fn is_quiet(&self) -> bool {
         !self.opens_incident && self.immediate.is_empty() && self.ladder.is_empty()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_match_wit_and_round_trip() {
-        assert_eq!(EventKind::ALL.len(), 18);
-        for kind in EventKind::ALL {
-            assert_eq!(kind.as_str().parse::<EventKind>(), Ok(*kind));
-            let json = serde_json::to_string(kind).unwrap();
-            assert_eq!(json, format!("\"{}\"", kind.as_str()));
-        }
-        for channel in Channel::ALL {
-            let json = serde_json::to_string(channel).unwrap();
-            assert_eq!(json, format!("\"{}\"", channel.as_str()));
-        }
-        assert_eq!(
-            serde_json::to_string(&Channel::WelfareCheck119).unwrap(),
-            "\"welfare-check119\""
-        );
-        assert_eq!(EventKind::from_str("voice-sos"), Ok(EventKind::VoiceSos));
-        let err = EventKind::from_str("EmergencyCall").unwrap_err();
-        assert!(
-            err.starts_with("unknown event kind `EmergencyCall`"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn severities_are_ordered() {
-        assert!(Severity::Critical > Severity::High);
-        assert!(Severity::High > Severity::Low);
-        assert!(Severity::Low > Severity::Info);
     }
 }

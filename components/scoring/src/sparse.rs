@@ -367,7 +367,7 @@ mod tests {
         let mut fired = 0;
         for (r, row) in rows.iter().enumerate() {
             let s = m.score_row(row);
-            match listed.next_if(|(_, &lr)| lr as usize == r) {
+            match listed.next_if(|(_, lr)| **lr as usize == r) {
                 None => assert_eq!(s.score, 0.0, "household {r} left out"),
                 Some((j, _)) => {
                     assert_eq!(b.scores[j].to_bits(), s.score.to_bits(), "household {r}");

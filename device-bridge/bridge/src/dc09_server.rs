@@ -666,7 +666,10 @@ mod tests {
         let a = r.sink.recv().await.unwrap();
         let b = r.sink.recv().await.unwrap();
         assert_eq!(a.len() + b.len(), 2);
-        assert_eq!(r.metrics.total("safetynet_bridge_dc09_duplicates_total"), 1);
+        assert_eq!(
+            r.metrics.get("safetynet_bridge_dc09_duplicates_total", &[]),
+            1
+        );
         r.outbox.shutdown().await;
     }
 
@@ -692,7 +695,10 @@ mod tests {
         // Unmapped codes are ACKed, not stored.
         let f = cid(11, "1234", Qualifier::New, 401, 1, now, false);
         assert_eq!(token_of(&r.rx.handle(&f, "tcp").await), Token::Ack);
-        assert_eq!(r.metrics.total("safetynet_bridge_dc09_unmapped_total"), 1);
+        assert_eq!(
+            r.metrics.get("safetynet_bridge_dc09_unmapped_total", &[]),
+            1
+        );
         r.outbox.shutdown().await;
     }
 

@@ -4,43 +4,17 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Value};
 
-/// Kinds the webhook accepts (`functions/shared/src/routing_client.rs` EVENT_KINDS).
-pub const KINDS: &[&str] = &[
-    "emergency-call",
-    "voice-sos",
-    "fire",
-    "smoke",
-    "gas",
-    "fall",
-    "inactivity",
-    "activity",
-    "door",
-    "heartbeat",
-    "low-battery",
-    "power-loss",
-    "device-offline",
-    "reminder-ack",
-    "check-in",
-    "crisis-utterance",
-    "restore",
-];
+use safetynet_vocabulary::EventKind;
 
-/// Kinds that go to 119: still accepted when the outbox is past its disk budget.
-pub const URGENT: &[&str] = &[
-    "emergency-call",
-    "voice-sos",
-    "fire",
-    "smoke",
-    "gas",
-    "fall",
-];
-
+/// Whether a device may report `kind` (the suite raises some kinds itself).
 pub fn is_known_kind(kind: &str) -> bool {
-    KINDS.contains(&kind)
+    kind.parse::<EventKind>()
+        .is_ok_and(EventKind::is_device_reported)
 }
 
+/// Kinds that go to 119: still accepted when the outbox is past its disk budget.
 pub fn is_urgent(kind: &str) -> bool {
-    URGENT.contains(&kind)
+    kind.parse::<EventKind>().is_ok_and(EventKind::is_urgent)
 }
 
 /// An event about to be written to the outbox.

@@ -3,65 +3,100 @@
 //!
 //! Labels carry kinds, transports, reasons and result classes only — never device ids (unbounded)
 //! or anything personal.
+//!
+//! The metrics live in a `prometheus-client` registry, which does the encoding and escaping. A
+//! counter or label set shows up once it has first been counted.
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use prometheus_client::encoding::{prometheus_text, EncodeMetric, MetricEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Registry;
+use std::collections::HashMap;
+use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 use tokio::net::TcpListener;
 
-/// (name, type, help) of every series the bridge exports.
-const SERIES: &[(&str, &str, &str)] = &[
-    ("safetynet_bridge_events_in_total", "counter", "Events accepted into the outbox, by source (dc09, mqtt, bridge) and kind."),
-    ("safetynet_bridge_events_out_total", "counter", "Events the suite's webhook accepted (2xx), by kind."),
-    ("safetynet_bridge_events_dead_total", "counter", "Events the webhook refused for good (400/413/422) or that lost their device; kept in the outbox with state dead."),
-    ("safetynet_bridge_events_refused_total", "counter", "Device messages not accepted, by source and reason (unknown-device, bad-payload, budget, store-failed)."),
-    ("safetynet_bridge_delivery_attempts_total", "counter", "Webhook requests by result (ok, retry, dead)."),
-    ("safetynet_bridge_dc09_frames_total", "counter", "DC-09 frames answered, by transport (tcp, udp) and reply (ack, nak, duh)."),
-    ("safetynet_bridge_dc09_nak_total", "counter", "DC-09 NAK replies by reason."),
-    ("safetynet_bridge_dc09_duh_total", "counter", "DC-09 DUH replies by reason."),
-    ("safetynet_bridge_dc09_duplicates_total", "counter", "DC-09 retransmissions of frames already stored (ACKed again, not stored twice)."),
-    ("safetynet_bridge_dc09_unmapped_total", "counter", "Valid DC-09 events whose code has no Safety Net meaning (ACKed, not forwarded)."),
-    ("safetynet_bridge_dc09_garbage_bytes_total", "counter", "Bytes skipped on DC-09 TCP streams while looking for a frame."),
-    ("safetynet_bridge_supervision_offline_total", "counter", "device-offline events raised by DC-09 supervision."),
-    ("safetynet_bridge_mqtt_messages_total", "counter", "MQTT messages received, by topic (events, status) and result."),
-    ("safetynet_bridge_commands_published_total", "counter", "Commands published to speakers (PUBACK received), by type."),
-    ("safetynet_bridge_reminder_polls_total", "counter", "Due-reminder feed polls by result."),
-    ("safetynet_bridge_ticks_total", "counter", "Calls to the suite's tick by result."),
-    ("safetynet_bridge_outbox_depth", "gauge", "Events in the outbox not yet delivered."),
-    ("safetynet_bridge_outbox_bytes", "gauge", "Bytes the outbox occupies (used pages + WAL)."),
-    ("safetynet_bridge_outbox_budget_bytes", "gauge", "The outbox's disk budget."),
-    ("safetynet_bridge_suite_up", "gauge", "1 if the last webhook request got an answer from the suite, 0 if it failed."),
-    ("safetynet_bridge_mqtt_connected", "gauge", "1 while connected to the MQTT broker."),
-    ("safetynet_bridge_uptime_seconds", "gauge", "Seconds since the bridge started."),
-    ("safetynet_bridge_delivery_latency_seconds", "histogram", "From acceptance (device answered) to the webhook's 2xx."),
+/// Every counter, by the name it is exported under, so call sites read like the exposition.
+/// prometheus-client appends `_total` to counters and a full stop to help texts, so both are
+/// left off when registering.
+const COUNTERS: &[(&str, &str)] = &[
+    ("safetynet_bridge_events_in_total", "Events accepted into the outbox, by source (dc09, mqtt, bridge) and kind"),
+    ("safetynet_bridge_events_out_total", "Events the suite's webhook accepted (2xx), by kind"),
+    ("safetynet_bridge_events_dead_total", "Events the webhook refused for good (400/413/422) or that lost their device; kept in the outbox with state dead"),
+    ("safetynet_bridge_events_refused_total", "Device messages not accepted, by source and reason (unknown-device, bad-payload, budget, store-failed)"),
+    ("safetynet_bridge_delivery_attempts_total", "Webhook requests by result (ok, retry, dead)"),
+    ("safetynet_bridge_dc09_frames_total", "DC-09 frames answered, by transport (tcp, udp) and reply (ack, nak, duh)"),
+    ("safetynet_bridge_dc09_nak_total", "DC-09 NAK replies by reason"),
+    ("safetynet_bridge_dc09_duh_total", "DC-09 DUH replies by reason"),
+    ("safetynet_bridge_dc09_duplicates_total", "DC-09 retransmissions of frames already stored (ACKed again, not stored twice)"),
+    ("safetynet_bridge_dc09_unmapped_total", "Valid DC-09 events whose code has no Safety Net meaning (ACKed, not forwarded)"),
+    ("safetynet_bridge_dc09_garbage_bytes_total", "Bytes skipped on DC-09 TCP streams while looking for a frame"),
+    ("safetynet_bridge_supervision_offline_total", "device-offline events raised by DC-09 supervision"),
+    ("safetynet_bridge_mqtt_messages_total", "MQTT messages received, by topic (events, status) and result"),
+    ("safetynet_bridge_commands_published_total", "Commands published to speakers (PUBACK received), by type"),
+    ("safetynet_bridge_reminder_polls_total", "Due-reminder feed polls by result"),
+    ("safetynet_bridge_ticks_total", "Calls to the suite's tick by result"),
 ];
 
 const BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: Vec<u64>,
-    sum: f64,
-    count: u64,
+/// A counter's labels in call order; values are owned because kinds come from device payloads.
+type Labels = Vec<(&'static str, String)>;
+
+fn label_set(l: &[(&'static str, &str)]) -> Labels {
+    l.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
+}
+
+/// A gauge read at scrape time rather than stored: the uptime is always current, and `None`
+/// (the suite's state before the first webhook answer) leaves the series out.
+struct Sampled(Box<dyn Fn() -> Option<i64> + Send + Sync>);
+
+impl fmt::Debug for Sampled {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sampled")
+    }
+}
+
+impl EncodeMetric for Sampled {
+    fn encode(&self, mut encoder: MetricEncoder) -> fmt::Result {
+        match (self.0)() {
+            Some(v) => encoder.encode_gauge(&v),
+            None => Ok(()),
+        }
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Gauge
+    }
+
+    fn is_empty(&self) -> bool {
+        (self.0)().is_none()
+    }
 }
 
 /// Every metric of the bridge; shared by all modules.
 pub struct Metrics {
-    counters: Mutex<BTreeMap<(&'static str, String), u64>>,
-    latency: Mutex<Histogram>,
-    pub outbox_depth: AtomicI64,
-    pub outbox_bytes: AtomicU64,
-    pub outbox_budget: AtomicU64,
-    /// -1 unknown, 0 down, 1 up.
-    pub suite_up: AtomicI64,
-    pub mqtt_connected: AtomicBool,
+    registry: Registry,
+    counters: HashMap<&'static str, Family<Labels, Counter>>,
+    latency: Histogram,
+    pub outbox_depth: Gauge,
+    pub outbox_bytes: Gauge<u64, AtomicU64>,
+    pub outbox_budget: Gauge<u64, AtomicU64>,
+    /// -1 unknown, 0 down, 1 up. Not exported while unknown, so a bridge that has not sent
+    /// anything yet does not report the suite down.
+    pub suite_up: Arc<AtomicI64>,
+    /// 1 while connected to the broker, else 0.
+    pub mqtt_connected: Gauge,
     /// False once the outbox writer has failed for good.
     pub outbox_ok: AtomicBool,
     started: Instant,
@@ -69,38 +104,69 @@ pub struct Metrics {
 
 impl Default for Metrics {
     fn default() -> Self {
-        Metrics {
-            counters: Mutex::new(BTreeMap::new()),
-            latency: Mutex::new(Histogram {
-                counts: vec![0; BUCKETS.len()],
-                ..Histogram::default()
-            }),
-            outbox_depth: AtomicI64::new(0),
-            outbox_bytes: AtomicU64::new(0),
-            outbox_budget: AtomicU64::new(0),
-            suite_up: AtomicI64::new(-1),
-            mqtt_connected: AtomicBool::new(false),
+        let mut m = Metrics {
+            registry: Registry::default(),
+            counters: HashMap::new(),
+            latency: Histogram::new(BUCKETS.iter().copied()),
+            outbox_depth: Gauge::default(),
+            outbox_bytes: Gauge::default(),
+            outbox_budget: Gauge::default(),
+            suite_up: Arc::new(AtomicI64::new(-1)),
+            mqtt_connected: Gauge::default(),
             outbox_ok: AtomicBool::new(true),
             started: Instant::now(),
+        };
+        let r = &mut m.registry;
+        for &(name, help) in COUNTERS {
+            let family = Family::default();
+            let base = name
+                .strip_suffix("_total")
+                .expect("counter names end in _total");
+            r.register(base, help, family.clone());
+            m.counters.insert(name, family);
         }
+        r.register(
+            "safetynet_bridge_outbox_depth",
+            "Events in the outbox not yet delivered",
+            m.outbox_depth.clone(),
+        );
+        r.register(
+            "safetynet_bridge_outbox_bytes",
+            "Bytes the outbox occupies (used pages + WAL)",
+            m.outbox_bytes.clone(),
+        );
+        r.register(
+            "safetynet_bridge_outbox_budget_bytes",
+            "The outbox's disk budget",
+            m.outbox_budget.clone(),
+        );
+        let suite = m.suite_up.clone();
+        r.register(
+            "safetynet_bridge_suite_up",
+            "1 if the last webhook request got an answer from the suite, 0 if it failed",
+            Sampled(Box::new(move || {
+                let v = suite.load(Ordering::Relaxed);
+                (v >= 0).then_some(v)
+            })),
+        );
+        r.register(
+            "safetynet_bridge_mqtt_connected",
+            "1 while connected to the MQTT broker",
+            m.mqtt_connected.clone(),
+        );
+        let started = m.started;
+        r.register(
+            "safetynet_bridge_uptime_seconds",
+            "Seconds since the bridge started",
+            Sampled(Box::new(move || Some(started.elapsed().as_secs() as i64))),
+        );
+        r.register(
+            "safetynet_bridge_delivery_latency_seconds",
+            "From acceptance (device answered) to the webhook's 2xx",
+            m.latency.clone(),
+        );
+        m
     }
-}
-
-fn escape(v: &str) -> String {
-    v.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-fn label_text(labels: &[(&str, &str)]) -> String {
-    let mut s = String::new();
-    for (i, (k, v)) in labels.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        let _ = write!(s, "{k}=\"{}\"", escape(v));
-    }
-    s
 }
 
 impl Metrics {
@@ -108,120 +174,56 @@ impl Metrics {
         Arc::new(Metrics::default())
     }
 
-    pub fn inc(&self, name: &'static str, labels: &[(&str, &str)]) {
+    fn counter(&self, name: &str) -> Option<&Family<Labels, Counter>> {
+        let c = self.counters.get(name);
+        debug_assert!(c.is_some(), "unknown counter {name}");
+        c
+    }
+
+    pub fn inc(&self, name: &'static str, labels: &[(&'static str, &str)]) {
         self.add(name, labels, 1);
     }
 
-    pub fn add(&self, name: &'static str, labels: &[(&str, &str)], n: u64) {
-        debug_assert!(SERIES.iter().any(|s| s.0 == name), "unknown series {name}");
-        let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        *c.entry((name, label_text(labels))).or_insert(0) += n;
+    pub fn add(&self, name: &'static str, l: &[(&'static str, &str)], n: u64) {
+        if let Some(c) = self.counter(name) {
+            c.get_or_create(&label_set(l)).inc_by(n);
+        }
     }
 
-    /// A counter's value (tests and /healthz).
-    pub fn get(&self, name: &'static str, labels: &[(&str, &str)]) -> u64 {
-        let c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        c.get(&(name, label_text(labels))).copied().unwrap_or(0)
-    }
-
-    /// Sum of a counter over all its label sets.
-    pub fn total(&self, name: &'static str) -> u64 {
-        let c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
-        c.iter()
-            .filter(|((n, _), _)| *n == name)
-            .map(|(_, v)| v)
-            .sum()
+    /// A counter's value for one label set (tests).
+    pub fn get(&self, name: &'static str, l: &[(&'static str, &str)]) -> u64 {
+        self.counter(name)
+            .and_then(|c| c.get(&label_set(l)).map(|c| c.get()))
+            .unwrap_or(0)
     }
 
     pub fn observe_latency(&self, secs: f64) {
-        let mut h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
-        for (i, b) in BUCKETS.iter().enumerate() {
-            if secs <= *b {
-                h.counts[i] += 1;
-            }
-        }
-        h.sum += secs;
-        h.count += 1;
+        self.latency.observe(secs);
     }
 
-    /// The Prometheus text exposition (format 0.0.4).
+    /// The Prometheus text exposition (format 0.0.4). Not OpenMetrics: that format names a
+    /// counter family without `_total` in `# TYPE`, and scrapers and dashboards know these names.
     pub fn render(&self) -> String {
-        let counters = self
-            .counters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
         let mut out = String::with_capacity(4096);
-        for (name, kind, help) in SERIES {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} {kind}");
-            match *kind {
-                "counter" => {
-                    for ((n, labels), v) in counters.iter().filter(|((n, _), _)| n == name) {
-                        if labels.is_empty() {
-                            let _ = writeln!(out, "{n} {v}");
-                        } else {
-                            let _ = writeln!(out, "{n}{{{labels}}} {v}");
-                        }
-                    }
-                }
-                "gauge" => {
-                    let v: f64 = match *name {
-                        "safetynet_bridge_outbox_depth" => {
-                            self.outbox_depth.load(Ordering::Relaxed) as f64
-                        }
-                        "safetynet_bridge_outbox_bytes" => {
-                            self.outbox_bytes.load(Ordering::Relaxed) as f64
-                        }
-                        "safetynet_bridge_outbox_budget_bytes" => {
-                            self.outbox_budget.load(Ordering::Relaxed) as f64
-                        }
-                        "safetynet_bridge_suite_up" => {
-                            match self.suite_up.load(Ordering::Relaxed) {
-                                1 => 1.0,
-                                0 => 0.0,
-                                _ => continue,
-                            }
-                        }
-                        "safetynet_bridge_mqtt_connected" => {
-                            u8::from(self.mqtt_connected.load(Ordering::Relaxed)) as f64
-                        }
-                        "safetynet_bridge_uptime_seconds" => {
-                            self.started.elapsed().as_secs_f64().floor()
-                        }
-                        _ => continue,
-                    };
-                    let _ = writeln!(out, "{name} {v}");
-                }
-                _ => {
-                    let h = self.latency.lock().unwrap_or_else(|e| e.into_inner());
-                    for (b, c) in BUCKETS.iter().zip(&h.counts) {
-                        let _ = writeln!(out, "{name}_bucket{{le=\"{b}\"}} {c}");
-                    }
-                    let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {}", h.count);
-                    let _ = writeln!(out, "{name}_sum {}", h.sum);
-                    let _ = writeln!(out, "{name}_count {}", h.count);
-                }
-            }
-        }
+        prometheus_text::encode(&mut out, &self.registry).expect("writing to a String");
         out
     }
 
     /// `/healthz` body and status.
     pub fn health(&self) -> (StatusCode, serde_json::Value) {
         let ok = self.outbox_ok.load(Ordering::Relaxed);
-        let budget = self.outbox_budget.load(Ordering::Relaxed);
-        let bytes = self.outbox_bytes.load(Ordering::Relaxed);
+        let budget = self.outbox_budget.get();
+        let bytes = self.outbox_bytes.get();
         let body = serde_json::json!({
             "status": if ok { "ok" } else { "outbox-failed" },
             "outbox": {
-                "depth": self.outbox_depth.load(Ordering::Relaxed),
+                "depth": self.outbox_depth.get(),
                 "bytes": bytes,
                 "budget_bytes": budget,
                 "over_budget": budget > 0 && bytes >= budget,
             },
             "suite": match self.suite_up.load(Ordering::Relaxed) { 1 => "up", 0 => "down", _ => "unknown" },
-            "mqtt_connected": self.mqtt_connected.load(Ordering::Relaxed),
+            "mqtt_connected": self.mqtt_connected.get() == 1,
             "uptime_s": self.started.elapsed().as_secs(),
         });
         let status = if ok {
@@ -260,7 +262,7 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>) {
                     let resp = match (req.method().as_str(), req.uri().path()) {
                         ("GET", "/metrics") => respond(
                             StatusCode::OK,
-                            "text/plain; version=0.0.4",
+                            prometheus_text::CONTENT_TYPE,
                             m.render(),
                         ),
                         ("GET", "/healthz") => {
@@ -304,15 +306,19 @@ mod tests {
             "safetynet_bridge_dc09_nak_total",
             &[("reason", "bad \"crc\"")],
         );
+        m.add("safetynet_bridge_dc09_garbage_bytes_total", &[], 7);
         m.observe_latency(0.02);
         m.observe_latency(2.0);
-        m.outbox_depth.store(5, Ordering::Relaxed);
+        m.outbox_depth.set(5);
         let t = m.render();
         assert!(
             t.contains("safetynet_bridge_events_in_total{source=\"dc09\",kind=\"fire\"} 2"),
             "{t}"
         );
+        assert!(t.contains("# TYPE safetynet_bridge_events_in_total counter\n"));
+        assert!(t.contains("# HELP safetynet_bridge_dc09_nak_total DC-09 NAK replies by reason.\n"));
         assert!(t.contains("safetynet_bridge_dc09_nak_total{reason=\"bad \\\"crc\\\"\"} 1"));
+        assert!(t.contains("\nsafetynet_bridge_dc09_garbage_bytes_total 7\n"));
         assert!(t.contains("safetynet_bridge_outbox_depth 5"));
         assert!(t.contains("safetynet_bridge_delivery_latency_seconds_bucket{le=\"0.025\"} 1"));
         assert!(t.contains("safetynet_bridge_delivery_latency_seconds_bucket{le=\"+Inf\"} 2"));
@@ -323,7 +329,29 @@ mod tests {
                 .any(|l| l.starts_with("safetynet_bridge_suite_up ")),
             "unknown suite state is not exported"
         );
-        assert_eq!(m.total("safetynet_bridge_events_in_total"), 2);
+        m.suite_up.store(0, Ordering::Relaxed);
+        assert!(m.render().contains("\nsafetynet_bridge_suite_up 0\n"));
+        assert_eq!(
+            m.get(
+                "safetynet_bridge_events_in_total",
+                &[("source", "dc09"), ("kind", "fire")]
+            ),
+            2
+        );
+    }
+
+    #[test]
+    fn counters_keep_their_exported_names() {
+        let m = Metrics::default();
+        for &(name, _) in COUNTERS {
+            m.inc(name, &[("result", "ok")]);
+        }
+        let t = m.render();
+        for &(name, _) in COUNTERS {
+            assert!(t.contains(&format!("# TYPE {name} counter\n")), "{t}");
+            assert!(t.contains(&format!("\n{name}{{result=\"ok\"}} 1\n")), "{t}");
+        }
+        assert!(!t.contains("_total_total") && !t.contains(".."), "{t}");
     }
 
     #[test]

@@ -26,7 +26,6 @@ use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, Publish, QoS};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -218,7 +217,7 @@ pub fn start(settings: Settings, link: Link) -> CommandSender {
         loop {
             match eventloop.poll().await {
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                    metrics.mqtt_connected.store(true, Ordering::Relaxed);
+                    metrics.mqtt_connected.set(1);
                     tracing::info!(host = %settings.host, port = settings.port, session_present = ack.session_present, "connected to the MQTT broker");
                     for t in &subs {
                         if let Err(e) = client.try_subscribe(t.clone(), QoS::AtLeastOnce) {
@@ -253,7 +252,7 @@ pub fn start(settings: Settings, link: Link) -> CommandSender {
                 }
                 Ok(_) => {}
                 Err(e) => {
-                    metrics.mqtt_connected.store(false, Ordering::Relaxed);
+                    metrics.mqtt_connected.set(0);
                     if last_warn.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
                         last_warn = Some(Instant::now());
                         tracing::warn!(host = %settings.host, port = settings.port, error = %e, "MQTT broker unreachable; retrying every second");

@@ -192,12 +192,8 @@ impl Outbox {
             offline,
             commands,
         };
-        metrics
-            .outbox_depth
-            .store(pending.len() as i64, Ordering::Relaxed);
-        metrics
-            .outbox_budget
-            .store(settings.max_bytes, Ordering::Relaxed);
+        metrics.outbox_depth.set(pending.len() as i64);
+        metrics.outbox_budget.set(settings.max_bytes);
         if !pending.is_empty() {
             let _ = sink.send(pending);
         }
@@ -533,9 +529,7 @@ impl Writer {
         match result {
             Ok(()) => {
                 self.metrics.outbox_ok.store(true, Ordering::Relaxed);
-                self.metrics
-                    .outbox_depth
-                    .fetch_add(delta_depth, Ordering::Relaxed);
+                self.metrics.outbox_depth.inc_by(delta_depth);
                 for a in answers {
                     match a {
                         Answer::Append(reply, res, rows) => {
@@ -591,7 +585,7 @@ impl Writer {
                 .is_none_or(|t| t.elapsed() >= Duration::from_secs(60))
         {
             self.warned_at = Some(Instant::now());
-            let depth = self.metrics.outbox_depth.load(Ordering::Relaxed);
+            let depth = self.metrics.outbox_depth.get();
             if ratio >= 1.0 {
                 tracing::error!(
                     used_bytes = self.used_bytes,
@@ -651,9 +645,7 @@ impl Writer {
         wal.push("-wal");
         let wal = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
         self.used_bytes = pages + wal;
-        self.metrics
-            .outbox_bytes
-            .store(self.used_bytes, Ordering::Relaxed);
+        self.metrics.outbox_bytes.set(self.used_bytes);
     }
 }
 
@@ -790,7 +782,7 @@ mod tests {
                 ["heartbeat", "door"]
             );
             assert!(rows[0].seq < rows[1].seq && rows[1].seq == door);
-            assert_eq!(m.outbox_depth.load(Ordering::Relaxed), 2);
+            assert_eq!(m.outbox_depth.get(), 2);
             ob.shutdown().await;
         });
     }

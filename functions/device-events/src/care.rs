@@ -12,11 +12,11 @@
 
 use serde_json::Value;
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::crisis;
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::routing_client::Plan;
-use safetynet_fn_shared::store::reminders::{self, ANSWERS};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_care::crisis;
+use safetynet_db::Db;
+use safetynet_alerting::routing_client::Plan;
+use safetynet_care::{self as reminders, ANSWERS};
 
 pub enum Care<'a> {
     Other,
@@ -144,7 +144,8 @@ impl Care<'_> {
                         answered_at: at,
                         received_at: now,
                     },
-                )
+                )?;
+                Ok(())
             }
         }
     }
@@ -153,7 +154,7 @@ impl Care<'_> {
 /// The plan for an event that is only recorded: no incident, nobody told.
 pub fn quiet() -> Plan {
     Plan {
-        severity: safetynet_fn_shared::routing_client::Severity::Info,
+        severity: safetynet_alerting::routing_client::Severity::Info,
         opens_incident: false,
         immediate: Vec::new(),
         ladder: Vec::new(),

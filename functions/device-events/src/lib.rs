@@ -13,24 +13,20 @@ use serde_json::{json, Value};
 use spin_sdk::http::{IncomingRequest, Method, OutgoingResponse, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
-use safetynet_fn_shared::alerting::{self, Alert, Raised};
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::respond;
-use safetynet_fn_shared::routing_client::{self as routing, kind_from_str, EVENT_KINDS};
-use safetynet_fn_shared::store::{events, registry};
-use safetynet_fn_shared::validate::{opt_i64, parse_body, req_str, req_time};
-use safetynet_fn_shared::{delivery, secrets, signature, time};
+use safetynet_alerting::{self as alerting, Alert, Raised};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_db::Db;
+use safetynet_http::respond;
+use safetynet_alerting::routing_client::{self as routing, kind_from_str};
+use safetynet_vocabulary::EventKind;
+use safetynet_alerting::events;
+use safetynet_residents as registry;
+use safetynet_http::validate::{opt_i64, parse_body, req_str, req_time};
+use safetynet_alerting::delivery;
+use safetynet_secrets as secrets;
+use safetynet_wire::signature;
+use safetynet_wire::time;
 
-/// Kinds that show the resident was up and about (they reset the inactivity clock).
-const SHOWS_ACTIVITY: &[&str] = &[
-    "activity",
-    "door",
-    "emergency-call",
-    "voice-sos",
-    "reminder-ack",
-    "check-in",
-];
 
 // The raw request, not spin-sdk's `Request`: that conversion copies every header (Spin adds a
 // dozen) into a map and rebuilds the URI, and this route, the busiest, needs two headers.
@@ -72,8 +68,8 @@ impl Opened {
         let sent = delivery::send_due(&self.db, self.now, Some(&self.incident_id), 50).await;
         if let Err(e) = sent {
             eprintln!(
-                "immediate delivery error incident={} code={}",
-                self.incident_id, e.code
+                "immediate delivery error incident={} error={e}",
+                self.incident_id
             );
         }
     }
@@ -133,7 +129,7 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
 
     // Authenticate first: nothing about the payload is examined for an unsigned sender.
     let device_id = req_str(&v, "device_id", 64)?;
-    let db = Db::open()?;
+    let db = Db::open(safetynet_migrations::ALL)?;
     let (device, resident, contacts) = registry::device_with_owner(&db, device_id)?
         .ok_or_else(|| ApiError::new(404, "unknown_device", format!("no device {device_id}")))?;
     let master = spin_sdk::variables::get("secret_key")
@@ -152,15 +148,10 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
 
     let event_id = req_str(&v, "event_id", 128)?;
     let kind_name = req_str(&v, "kind", 32)?;
-    let kind = kind_from_str(kind_name).ok_or_else(|| {
-        ApiError::invalid(
-            "kind",
-            format!(
-                "unknown event kind {kind_name:?}; one of {}",
-                EVENT_KINDS.join(", ")
-            ),
-        )
-    })?;
+    let known: EventKind = kind_name
+        .parse()
+        .map_err(|e: String| ApiError::invalid("kind", e))?;
+    let kind = routing::wit_kind(known);
     let occurred_at = req_time(&v, "occurred_at")?;
     let sequence = opt_i64(&v, "sequence", 0, i64::MAX)?;
     let data = match v.get("data") {
@@ -208,7 +199,7 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
         data: &data,
         incident_id: None,
         response: "",
-        shows_activity: SHOWS_ACTIVITY.contains(&kind_name),
+        shows_activity: known.shows_activity(),
     };
 
     // Most events (heartbeats, activity) open nothing and record nothing else: one statement
@@ -230,7 +221,7 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
             .ok_or_else(|| ApiError::internal("event neither stored nor found"));
     }
 
-    let outcome = db.tx(|db| {
+    let outcome = db.tx(|db| -> ApiResult<_> {
         // Checked under the write lock: two copies racing in are stored once.
         if let Some(first) = events::stored_response(db, event_id, &device.id)? {
             return Ok(Outcome::Duplicate(first));

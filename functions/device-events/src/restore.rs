@@ -7,10 +7,12 @@
 
 use serde_json::Value;
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::routing_client::{self as routing, kind_from_str, RestoreAction};
-use safetynet_fn_shared::store::{events, incidents, registry};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_db::Db;
+use safetynet_alerting::routing_client::{self as routing, kind_from_str, RestoreAction};
+use safetynet_alerting::events;
+use safetynet_alerting::incidents;
+use safetynet_residents as registry;
 
 /// The condition a `restore` event ends (`data.restores`); `None` for every other kind.
 pub fn parse<'a>(kind: &str, data: &'a Value) -> ApiResult<Option<&'a str>> {

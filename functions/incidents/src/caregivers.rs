@@ -7,16 +7,17 @@
 use serde_json::json;
 use spin_sdk::http::{Method, Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{header, json as json_response, query_param};
-use safetynet_fn_shared::notify::kind_ko;
-use safetynet_fn_shared::secrets::token_hash;
-use safetynet_fn_shared::store::acks::{self, Reply};
-use safetynet_fn_shared::store::{incidents, registry};
-use safetynet_fn_shared::time;
-use safetynet_fn_shared::validate::{parse_body, req_str};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::{header, json as json_response, query_param};
+use safetynet_alerting::notify::kind_ko;
+use safetynet_secrets::token_hash;
+use safetynet_alerting::acks::{self, Reply};
+use safetynet_alerting::incidents;
+use safetynet_residents as registry;
+use safetynet_wire::time;
+use safetynet_http::validate::{parse_body, req_str};
 
 /// `GET` shows what is to be acknowledged and a button; `POST` (the button) acknowledges. A GET
 /// never changes anything: SMS apps and link previews fetch links on their own.
@@ -81,7 +82,7 @@ pub fn link(req: &Request, db: &Db, token: &str) -> ApiResult<Response> {
         )),
         Method::Get => Ok(page(200, "이미 확인된 알림입니다", &what, None)),
         Method::Post => {
-            let acknowledged = db.tx(|db| {
+            let acknowledged = db.tx(|db| -> ApiResult<_> {
                 if !acks::use_code(db, code, "link", now)? {
                     return Ok(None);
                 }
@@ -179,7 +180,7 @@ pub fn sms_reply(req: &Request, db: &Db) -> ApiResult<Response> {
         match pick {
             None => ("unmatched", quoted.clone(), None),
             Some(ack) => {
-                let done = db.tx(|db| {
+                let done = db.tx(|db| -> ApiResult<_> {
                     if !acks::use_code(db, &ack.code, "sms", now)? {
                         return Ok(false);
                     }

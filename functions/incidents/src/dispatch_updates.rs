@@ -7,14 +7,14 @@
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::store::incidents::{self, DispatchUpdate, DISPATCH_STATUSES};
-use safetynet_fn_shared::store::outbox;
-use safetynet_fn_shared::time::{self, to_rfc3339};
-use safetynet_fn_shared::validate::{opt_str, opt_time, parse_body, req_enum, req_str};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::json as json_response;
+use safetynet_alerting::incidents::{self, DispatchUpdate, DISPATCH_STATUSES};
+use safetynet_alerting::outbox;
+use safetynet_wire::time::{self, to_rfc3339};
+use safetynet_http::validate::{opt_str, opt_time, parse_body, req_enum, req_str};
 
 pub fn post(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(&[Role::Dispatcher])?;

@@ -12,14 +12,16 @@ use serde_json::{json, Value};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{authenticate, Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{json as json_response, query_param, respond, segments};
-use safetynet_fn_shared::store::incidents::{self, Filter, OUTCOMES};
-use safetynet_fn_shared::store::{events, outbox, registry};
-use safetynet_fn_shared::time;
-use safetynet_fn_shared::validate::{opt_str, req_enum, req_str};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{authenticate, Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::{json as json_response, query_param, respond, segments};
+use safetynet_alerting::incidents::{self, Filter, OUTCOMES};
+use safetynet_alerting::events;
+use safetynet_alerting::outbox;
+use safetynet_residents as registry;
+use safetynet_wire::time;
+use safetynet_http::validate::{opt_str, req_enum, req_str};
 
 #[http_component]
 async fn handle(req: Request) -> Response {
@@ -27,7 +29,7 @@ async fn handle(req: Request) -> Response {
 }
 
 async fn route(req: Request) -> ApiResult<Response> {
-    let db = Db::open()?;
+    let db = Db::open(safetynet_migrations::ALL)?;
     let seg = segments(&req);
     let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
     let m = req.method().clone();
@@ -104,7 +106,7 @@ fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
         },
         limit,
     };
-    let list: Vec<Value> = incidents::list(db, staff, &f)?
+    let list: Vec<Value> = incidents::list(db, &staff.scope(), &f)?
         .iter()
         .map(|i| i.to_json())
         .collect();
@@ -113,7 +115,7 @@ fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
 
 fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     staff.require(STAFF_ROLES)?;
-    let inc = incidents::get_visible(db, staff, id)?;
+    let inc = incidents::get_visible(db, &staff.scope(), id)?;
     let mut body = inc.to_json();
     if let Some(r) = registry::get_resident(db, &inc.resident_id)? {
         body["resident"] = json!({"id": r.id, "name": r.name, "address": r.address, "dong": r.dong, "phone": r.phone, "medical_notes": r.medical_notes});
@@ -127,8 +129,8 @@ fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
 
 fn act(req: &Request, db: &Db, staff: &Staff, id: &str, action: &str) -> ApiResult<Response> {
     staff.require(STAFF_ROLES)?;
-    incidents::get_visible(db, staff, id)?;
-    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
+    incidents::get_visible(db, &staff.scope(), id)?;
+    let v = safetynet_http::validate::parse_optional_body(req.body())?;
     let now = time::now_ms();
     match action {
         "acknowledge" => {
@@ -142,8 +144,8 @@ fn act(req: &Request, db: &Db, staff: &Staff, id: &str, action: &str) -> ApiResu
         }
         "cancel" => {
             let reason = req_str(&v, "reason", 2000)?;
-            db.tx(|db| {
-                incidents::close(
+            db.tx(|db| -> ApiResult<_> {
+                Ok(incidents::close(
                     db,
                     id,
                     &staff.id,
@@ -151,7 +153,7 @@ fn act(req: &Request, db: &Db, staff: &Staff, id: &str, action: &str) -> ApiResu
                     "false-alarm",
                     Some(reason),
                     now,
-                )
+                )?)
             })?;
         }
         _ => return Err(ApiError::not_found(format!("no action {action:?}"))),

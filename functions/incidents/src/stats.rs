@@ -4,12 +4,12 @@
 use serde_json::{json, Map, Value};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::ApiResult;
-use safetynet_fn_shared::auth::Staff;
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::store::incidents::{self, Filter};
-use safetynet_fn_shared::time::month_kst;
+use safetynet_http::ApiResult;
+use safetynet_auth::Staff;
+use safetynet_db::Db;
+use safetynet_http::json as json_response;
+use safetynet_alerting::incidents::{self, Filter};
+use safetynet_wire::time::month_kst;
 
 fn bump(map: &mut Map<String, Value>, key: &str) {
     let n = map.get(key).and_then(Value::as_i64).unwrap_or(0);
@@ -19,13 +19,13 @@ fn bump(map: &mut Map<String, Value>, key: &str) {
 pub fn get(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(super::STAFF_ROLES)?;
     let f = Filter {
-        dong: safetynet_fn_shared::http::query_param(req, "dong"),
+        dong: safetynet_http::query_param(req, "dong"),
         from: super::time_param(req, "from")?,
         to: super::time_param(req, "to")?,
         limit: i64::MAX,
         ..Filter::default()
     };
-    let list = incidents::list(db, staff, &f)?;
+    let list = incidents::list(db, &staff.scope(), &f)?;
     let mut by_month: Map<String, Value> = Map::new();
     let mut by_kind = Map::new();
     let mut by_outcome = Map::new();

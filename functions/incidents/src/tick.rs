@@ -7,24 +7,26 @@
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::alerting::{self, Alert};
-use safetynet_fn_shared::api::ApiResult;
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::delivery;
-use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::notify::{self, Context};
-use safetynet_fn_shared::routing_client::{self as routing, kind_from_str};
-use safetynet_fn_shared::store::{incidents, outbox, registry};
-use safetynet_fn_shared::time;
+use safetynet_alerting::{self as alerting, Alert};
+use safetynet_http::ApiResult;
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_alerting::delivery;
+use safetynet_http::json as json_response;
+use safetynet_alerting::notify::{self, Context};
+use safetynet_alerting::routing_client::{self as routing, kind_from_str};
+use safetynet_alerting::incidents;
+use safetynet_alerting::outbox;
+use safetynet_residents as registry;
+use safetynet_wire::time;
 
 const BATCH: i64 = 200;
 
 pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(&[Role::Clock])?;
-    let body = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
+    let body = safetynet_http::validate::parse_optional_body(req.body())?;
     // `now` may be given for drills and tests: it lets a ladder be walked without waiting.
-    let now = safetynet_fn_shared::validate::opt_time(&body, "now")?.unwrap_or_else(time::now_ms);
+    let now = safetynet_http::validate::opt_time(&body, "now")?.unwrap_or_else(time::now_ms);
 
     let escalated = climb_ladders(db, now)?;
     let inactivity = detect_inactivity(db, now)?;
@@ -66,9 +68,9 @@ fn climb_ladders(db: &Db, now: i64) -> ApiResult<u32> {
             device: None,
             event: None,
         };
-        db.tx(|db| {
+        db.tx(|db| -> ApiResult<_> {
             notify::enqueue(db, &ctx, step.step, &step.channel, &step.target, now)?;
-            incidents::mark_fired(db, &incident_id, step.step, now)
+            Ok(incidents::mark_fired(db, &incident_id, step.step, now)?)
         })?;
         n += 1;
     }
@@ -89,7 +91,7 @@ fn warn_enrolments_ending(db: &Db, now: i64) -> ApiResult<u32> {
     {
         // Ids only: the centre opens the record to see who it is.
         let key = format!("enrolment-end/{resident_id}/{until}");
-        db.tx(|db| {
+        db.tx(|db| -> ApiResult<_> {
             notify::enqueue_to_centre(
                 db,
                 &key,
@@ -101,7 +103,7 @@ fn warn_enrolments_ending(db: &Db, now: i64) -> ApiResult<u32> {
                 ),
                 now,
             )?;
-            registry::mark_end_warned(db, &resident_id, until)
+            Ok(registry::mark_end_warned(db, &resident_id, until)?)
         })?;
         n += 1;
     }
@@ -131,7 +133,7 @@ fn open_detected(
     if !plan.opens_incident {
         return Ok(false);
     }
-    db.tx(|db| {
+    db.tx(|db| -> ApiResult<_> {
         // Detection only opens: an open incident of this kind already covers it.
         if incidents::find_open(db, &resident.id, kind)?.is_some() {
             return Ok(false);

@@ -6,14 +6,15 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{json as json_response, query_param};
-use safetynet_fn_shared::store::officer_activities::{self as store, Activity};
-use safetynet_fn_shared::store::officers::{self, Officer};
-use safetynet_fn_shared::validate::{opt_str, req_enum, req_str};
-use safetynet_fn_shared::{ids, time};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::{json as json_response, query_param};
+use crate::store::officer_activities::{self as store, Activity};
+use crate::store::officers::{self, Officer};
+use safetynet_http::validate::{opt_str, req_enum, req_str};
+use safetynet_wire::ids;
+use safetynet_wire::time;
 
 use crate::badges;
 use crate::recognition_client::{self as recognition, ActivityEntry, KINDS};
@@ -63,7 +64,7 @@ fn rule_violation(rule: &str, message: &str) -> Response {
 }
 
 pub fn log(req: &Request, db: &Db, staff: &Staff, o: &Officer) -> ApiResult<Response> {
-    let v = safetynet_fn_shared::validate::parse_body(req.body())?;
+    let v = safetynet_http::validate::parse_body(req.body())?;
     let date = req_str(&v, "date", 10)?;
     if NaiveDate::parse_from_str(date, "%Y-%m-%d").is_err() || date.len() != 10 {
         return Err(ApiError::invalid("date", "must be a date YYYY-MM-DD"));
@@ -90,7 +91,7 @@ pub fn log(req: &Request, db: &Db, staff: &Staff, o: &Officer) -> ApiResult<Resp
         return_reason: None,
     };
     // Checked and stored under the write lock, so two entries racing in cannot both pass.
-    let outcome = db.tx(|db| {
+    let outcome = db.tx(|db| -> ApiResult<_> {
         let existing: Vec<ActivityEntry> =
             store::live_on(db, &o.id, date)?.iter().map(entry).collect();
         if let Some(v) = recognition::check_activity(&entry(&a), &existing, &today)? {
@@ -136,7 +137,7 @@ pub fn totals(db: &Db, o: &Officer) -> ApiResult<Value> {
         "lifetime_hours": lifetime as f64 / 60.0,
         "years": years.iter().map(|(y, m)| json!({"year": y.parse::<i64>().unwrap_or(0), "hours": *m as f64 / 60.0})).collect::<Vec<_>>(),
         "awaiting_approval_hours": submitted as f64 / 60.0,
-        "crisis_reports": safetynet_fn_shared::store::cases::count_by_reporter(db, &o.id)?,
+        "crisis_reports": safetynet_cases::count_by_reporter(db, &o.id)?,
         "badges": officers::badges_of(db, &o.id)?,
     }))
 }
@@ -186,11 +187,11 @@ pub fn decide(
     staff.require(&[Role::WelfareCentre])?;
     let a = store::get(db, id)?.ok_or_else(|| ApiError::not_found(format!("no activity {id}")))?;
     staff.require_dong(&a.dong)?;
-    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
+    let v = safetynet_http::validate::parse_optional_body(req.body())?;
     let now = time::now_ms();
     let subject = format!("activity/{id}");
     let new_badges = match action {
-        "approve" => db.tx(|db| {
+        "approve" => db.tx(|db| -> ApiResult<_> {
             store::decide(db, id, "approved", &staff.id, None, now)?;
             officers::audit(db, &staff.id, "activity-approved", &subject, None, now)?;
             badges::refresh(db, &a.officer_id, now)

@@ -5,12 +5,15 @@
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{header, json as json_response};
-use safetynet_fn_shared::store::{officers, rate_limits};
-use safetynet_fn_shared::validate::{opt_str, parse_body, phone, req_str};
-use safetynet_fn_shared::{ids, secrets, time};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_db::Db;
+use safetynet_http::{header, json as json_response};
+use crate::store::officers;
+use crate::store::rate_limits;
+use safetynet_http::validate::{opt_str, parse_body, phone, req_str};
+use safetynet_wire::ids;
+use safetynet_secrets as secrets;
+use safetynet_wire::time;
 
 /// What the applicant agreed to; bump when the consent text changes so each record says which.
 pub const CONSENT_VERSION: &str = "2026-01";
@@ -229,7 +232,7 @@ pub fn apply(req: &Request, db: &Db) -> ApiResult<Response> {
     let digits = phone_digits(&f.phone);
     let id = ids::new_id("oap");
     let reference = new_reference();
-    db.tx(|db| {
+    db.tx(|db| -> ApiResult<_> {
         if officers::live_phone_exists(db, &digits)? {
             return Err(ApiError {
                 status: 409,
@@ -265,7 +268,8 @@ pub fn apply(req: &Request, db: &Db) -> ApiResult<Response> {
             &format!("application/{id}"),
             None,
             now,
-        )
+        )?;
+        Ok(())
     })?;
     eprintln!("officer application submitted id={id}");
     Ok(json_response(

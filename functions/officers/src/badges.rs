@@ -3,9 +3,11 @@
 
 use serde_json::{Value, json};
 
-use safetynet_fn_shared::api::ApiResult;
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::store::{cases, officer_activities, officers};
+use safetynet_http::ApiResult;
+use safetynet_db::Db;
+use safetynet_cases as cases;
+use crate::store::officer_activities;
+use crate::store::officers;
 
 use crate::recognition_client::{self as recognition, OfficerTotals};
 

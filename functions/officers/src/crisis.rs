@@ -8,18 +8,19 @@
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::alerting::{self, Alert, Raised};
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{json as json_response, query_param};
-use safetynet_fn_shared::notify;
-use safetynet_fn_shared::routing_client::{self as routing, EventKind};
-use safetynet_fn_shared::store::cases::{self, Case, NewCase, URGENCIES};
-use safetynet_fn_shared::store::officers::{self, Officer};
-use safetynet_fn_shared::store::registry;
-use safetynet_fn_shared::validate::{opt_str, parse_body, req_enum, req_str};
-use safetynet_fn_shared::{delivery, time};
+use safetynet_alerting::{self as alerting, Alert, Raised};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::{json as json_response, query_param};
+use safetynet_alerting::notify;
+use safetynet_alerting::routing_client::{self as routing, EventKind};
+use safetynet_cases::{self as cases, Case, NewCase, URGENCIES};
+use crate::store::officers::{self, Officer};
+use safetynet_residents as registry;
+use safetynet_http::validate::{opt_str, parse_body, req_enum, req_str};
+use safetynet_alerting::delivery;
+use safetynet_wire::time;
 
 use crate::badges;
 
@@ -63,7 +64,7 @@ pub async fn report(req: &Request, db: &Db, o: &Officer) -> ApiResult<Response> 
         _ => None,
     };
 
-    let (case_id, incident, deliver_key, new_badges) = db.tx(|db| {
+    let (case_id, incident, deliver_key, new_badges) = db.tx(|db| -> ApiResult<_> {
         let case_id = cases::create_case(
             db,
             &NewCase {
@@ -122,7 +123,7 @@ pub async fn report(req: &Request, db: &Db, o: &Officer) -> ApiResult<Response> 
     if let Some(key) = &deliver_key {
         // Already committed: a failure here only waits for the next tick.
         if let Err(e) = delivery::send_due(db, now, Some(key), 50).await {
-            eprintln!("crisis report delivery error key={key} code={}", e.code);
+            eprintln!("crisis report delivery error key={key} error={e}");
         }
     }
     let case = cases::get(db, &case_id)?.expect("just created");
@@ -158,7 +159,7 @@ pub fn queue(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
 
 pub fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     staff.require(&[Role::WelfareCentre, Role::SupportCentre])?;
-    let c = cases::get_visible(db, staff, id)?;
+    let c = cases::get_visible(db, &staff.scope(), id)?;
     if c.source != "officer" {
         return Err(ApiError::not_found(format!("no crisis report {id}")));
     }

@@ -13,14 +13,14 @@
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{json as json_response, query_param};
-use safetynet_fn_shared::store::cases;
-use safetynet_fn_shared::store::officer_activities::{self as store, Activity, hhmm};
-use safetynet_fn_shared::store::officers::{self, Officer};
-use safetynet_fn_shared::time;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::{json as json_response, query_param};
+use safetynet_cases as cases;
+use crate::store::officer_activities::{self as store, Activity, hhmm};
+use crate::store::officers::{self, Officer};
+use safetynet_wire::time;
 
 use crate::recognition_client::{self as recognition, YearRecord, kind_ko};
 

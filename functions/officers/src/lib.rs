@@ -11,16 +11,17 @@ mod exports;
 mod recognition_client;
 mod recruitment;
 mod review;
+mod store;
 
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff, authenticate};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{respond, segments};
-use safetynet_fn_shared::store::officers::{self, Officer};
-use safetynet_fn_shared::time;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff, authenticate};
+use safetynet_db::Db;
+use safetynet_http::{respond, segments};
+use crate::store::officers::{self, Officer};
+use safetynet_wire::time;
 
 #[http_component]
 async fn handle(req: Request) -> Response {
@@ -28,7 +29,7 @@ async fn handle(req: Request) -> Response {
 }
 
 async fn route(req: Request) -> ApiResult<Response> {
-    let db = Db::open()?;
+    let db = Db::open(safetynet_migrations::ALL)?;
     let seg = segments(&req);
     let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
     let m = req.method().clone();
@@ -157,7 +158,7 @@ fn date_kst(ms: i64) -> String {
 
 /// A query parameter that must be a year.
 fn year_param(req: &Request, name: &str) -> ApiResult<Option<i32>> {
-    match safetynet_fn_shared::http::query_param(req, name) {
+    match safetynet_http::query_param(req, name) {
         None => Ok(None),
         Some(s) => s
             .parse::<i32>()

@@ -12,7 +12,7 @@ pub use safetynet::recognition::recognition::{
     RuleViolation, YearRecord,
 };
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
+use safetynet_http::{ApiError, ApiResult};
 
 pub const KINDS: &[&str] = &[
     "home-visit",

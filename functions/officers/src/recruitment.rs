@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use spin_sdk::http::Response;
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::store::officers;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::json as json_response;
+use crate::store::officers;
 
 const BUILTIN: &str = include_str!("../targets.json");
 
@@ -66,7 +66,7 @@ pub fn stats(db: &Db, staff: &Staff) -> ApiResult<Response> {
     let allocated: i64 = t.dongs.values().sum();
     let dongs: Vec<Value> = per
         .iter()
-        .filter(|(d, _)| staff.sees_dong(d))
+        .filter(|(d, _)| staff.scope().sees(d))
         .map(|(d, (active, pending))| {
             let target = t.dongs.get(d).copied();
             json!({

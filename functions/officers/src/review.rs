@@ -5,14 +5,18 @@
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{json as json_response, query_param};
-use safetynet_fn_shared::store::officers::{self, Officer};
-use safetynet_fn_shared::store::{outbox, registry};
-use safetynet_fn_shared::validate::req_str;
-use safetynet_fn_shared::{delivery, ids, secrets, time};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::tokens;
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::{json as json_response, query_param};
+use crate::store::officers::{self, Officer};
+use safetynet_alerting::outbox;
+use safetynet_http::validate::req_str;
+use safetynet_alerting::delivery;
+use safetynet_wire::ids;
+use safetynet_secrets as secrets;
+use safetynet_wire::time;
 
 fn load(db: &Db, id: &str) -> ApiResult<officers::Application> {
     officers::application(db, id)?
@@ -78,7 +82,7 @@ fn notify_applicant(
 async fn deliver_now(db: &Db, key: &str) {
     let now = time::now_ms();
     if let Err(e) = delivery::send_due(db, now, Some(key), 10).await {
-        eprintln!("applicant sms delivery error key={key} code={}", e.code);
+        eprintln!("applicant sms delivery error key={key} error={e}");
     }
 }
 
@@ -96,7 +100,7 @@ fn officer_number(v: &Value) -> ApiResult<String> {
 pub async fn approve(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     staff.require(&[Role::SupportCentre])?;
     let a = load(db, id)?;
-    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
+    let v = safetynet_http::validate::parse_optional_body(req.body())?;
     let number = officer_number(&v)?;
     let dong = req_str(&v, "dong", 64)?.to_string();
     let now = time::now_ms();
@@ -115,7 +119,7 @@ pub async fn approve(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResu
     };
     // The officer's credential: only its hash is kept, so this answer is the one chance to see it.
     let token = format!("sno_{}", ids::random_hex(24));
-    let key = db.tx(|db| {
+    let key = db.tx(|db| -> ApiResult<_> {
         if officers::officer_number_taken(db, &number)? {
             return Err(ApiError {
                 status: 409,
@@ -126,9 +130,9 @@ pub async fn approve(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResu
         }
         officers::decide(db, id, "approved", &staff.id, None, Some(&officer.id), now)?;
         officers::insert_officer(db, &officer, &staff.id)?;
-        registry::insert_staff(
+        tokens::insert_staff(
             db,
-            &registry::NewToken {
+            &tokens::NewToken {
                 id: &officer.id,
                 hash: &secrets::token_hash(&token),
                 name: &officer.name,
@@ -172,10 +176,10 @@ pub async fn approve(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResu
 pub async fn reject(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     staff.require(&[Role::SupportCentre])?;
     let a = load(db, id)?;
-    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
+    let v = safetynet_http::validate::parse_optional_body(req.body())?;
     let reason = req_str(&v, "reason", 500)?.to_string();
     let now = time::now_ms();
-    let key = db.tx(|db| {
+    let key = db.tx(|db| -> ApiResult<_> {
         officers::decide(db, id, "rejected", &staff.id, Some(&reason), None, now)?;
         officers::audit(db, &staff.id, "rejected", &format!("application/{id}"), Some(&reason), now)?;
         notify_applicant(

@@ -18,7 +18,7 @@ fn handle(req: Request) -> Response {
             .header("content-type", "application/json")
             .header("allow", "GET, HEAD")
             .body(
-                safetynet_fn_shared::api::ApiError::method_not_allowed()
+                safetynet_http::ApiError::method_not_allowed()
                     .body()
                     .to_string(),
             )

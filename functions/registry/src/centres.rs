@@ -5,13 +5,13 @@
 use serde_json::{json, Value};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::store::centres::{self, Centre};
-use safetynet_fn_shared::time;
-use safetynet_fn_shared::validate::{opt_str, parse_body, phone, req_str};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::json as json_response;
+use safetynet_residents::centres::{self, Centre};
+use safetynet_wire::time;
+use safetynet_http::validate::{opt_str, parse_body, phone, req_str};
 
 const READERS: &[Role] = &[
     Role::Dispatcher,

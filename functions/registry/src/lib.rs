@@ -5,19 +5,20 @@ use serde_json::{json, Value};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{authenticate, Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{authenticate, Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::{
     decode_path_segment, json as json_response, query_param, respond, segments,
 };
-use safetynet_fn_shared::store::registry::{
-    self, Contact, Device, Resident, DEVICE_KINDS, ELIGIBILITY, PROTOCOLS,
-};
-use safetynet_fn_shared::validate::{
+use safetynet_residents::{self as registry, Contact, Device, Resident, DEVICE_KINDS, PROTOCOLS};
+use safetynet_vocabulary::Eligibility;
+use safetynet_http::validate::{
     opt_f64, opt_i64, opt_str, parse_body, phone, req_enum, req_str, req_time,
 };
-use safetynet_fn_shared::{ids, secrets, time};
+use safetynet_wire::ids;
+use safetynet_secrets as secrets;
+use safetynet_wire::time;
 
 mod centres;
 mod lifecycle;
@@ -29,7 +30,7 @@ fn handle(req: Request) -> Response {
 }
 
 fn route(req: Request) -> ApiResult<Response> {
-    let db = Db::open()?;
+    let db = Db::open(safetynet_migrations::ALL)?;
     let staff = authenticate(&req, &db)?;
     let seg = segments(&req);
     let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
@@ -98,7 +99,7 @@ fn create_resident(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response>
     let v = parse_body(req.body())?;
     let dong = req_str(&v, "dong", 64)?.to_string();
     staff.require_dong(&dong)?;
-    let eligibility = req_enum(&v, "eligibility", ELIGIBILITY)?.to_string();
+    let eligibility = req_enum(&v, "eligibility", Eligibility::NAMES)?.to_string();
     let eligibility_until = if eligibility == "recently-discharged" {
         Some(req_time(&v, "eligibility_until")?)
     } else {
@@ -202,7 +203,7 @@ fn rename(mut e: ApiError, field: &str) -> ApiError {
 fn list_residents(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(&[Role::Dispatcher, Role::WelfareCentre])?;
     let dong = query_param(req, "dong");
-    let list = registry::list_residents(db, staff, dong.as_deref())?;
+    let list = registry::list_residents(db, &staff.scope(), dong.as_deref())?;
     let items: Vec<Value> = list
         .iter()
         .map(|r| json!({"id": r.id, "name": r.name, "dong": r.dong, "eligibility": r.eligibility, "last_activity_at": r.last_activity_at.map(time::to_rfc3339)}))

@@ -6,13 +6,13 @@
 use serde_json::{json, Value};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::{int, opt_int, opt_real, opt_text, text, Db};
-use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::store::registry::{self, Resident};
-use safetynet_fn_shared::time;
-use safetynet_fn_shared::validate::{
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff};
+use safetynet_db::{int, opt_int, opt_real, opt_text, text, Db};
+use safetynet_http::json as json_response;
+use safetynet_residents::{self as registry, Resident};
+use safetynet_wire::time;
+use safetynet_http::validate::{
     opt_f64, opt_i64, opt_str, opt_time, parse_body, phone, req_str,
 };
 
@@ -120,14 +120,14 @@ pub fn patch(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Respo
     }
     let now = time::now_ms();
     let changed: Vec<&str> = obj.keys().map(String::as_str).collect();
-    db.tx(|db| {
+    db.tx(|db| -> ApiResult<_> {
         for (column, value) in writes {
             registry::set_field(db, &r.id, column, value)?;
         }
         if let Some(contacts) = &contacts {
             registry::replace_contacts(db, &r.id, contacts)?;
         }
-        registry::record_change(db, &r.id, &staff.id, "updated", &changed, None, now)
+        Ok(registry::record_change(db, &r.id, &staff.id, "updated", &changed, None, now)?)
     })?;
     eprintln!(
         "resident updated id={} by={} fields={}",
@@ -141,7 +141,7 @@ pub fn patch(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Respo
 /// `POST /api/v1/residents/{id}/{suspend|resume|unenrol}`.
 pub fn act(req: &Request, db: &Db, staff: &Staff, id: &str, action: &str) -> ApiResult<Response> {
     let r = changeable(db, staff, id)?;
-    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
+    let v = safetynet_http::validate::parse_optional_body(req.body())?;
     let status = registry::status_of(db, &r.id)?
         .ok_or_else(|| ApiError::not_found(format!("no resident {id}")))?
         .status;
@@ -158,9 +158,9 @@ pub fn act(req: &Request, db: &Db, staff: &Staff, id: &str, action: &str) -> Api
             }
             let reason = req_str(&v, "reason", 500)?;
             let until = opt_time(&v, "expected_return")?;
-            db.tx(|db| {
+            db.tx(|db| -> ApiResult<_> {
                 registry::set_status(db, &r.id, "suspended", Some(reason), until, now)?;
-                registry::record_change(
+                Ok(registry::record_change(
                     db,
                     &r.id,
                     &staff.id,
@@ -168,7 +168,7 @@ pub fn act(req: &Request, db: &Db, staff: &Staff, id: &str, action: &str) -> Api
                     &["status"],
                     Some(reason),
                     now,
-                )
+                )?)
             })?;
         }
         "resume" => {
@@ -176,17 +176,17 @@ pub fn act(req: &Request, db: &Db, staff: &Staff, id: &str, action: &str) -> Api
                 return Err(ApiError::conflict("monitoring is not suspended"));
             }
             let note = opt_str(&v, "note", 500)?;
-            db.tx(|db| {
+            db.tx(|db| -> ApiResult<_> {
                 registry::set_status(db, &r.id, "active", None, None, now)?;
-                registry::record_change(db, &r.id, &staff.id, "resumed", &["status"], note, now)
+                Ok(registry::record_change(db, &r.id, &staff.id, "resumed", &["status"], note, now)?)
             })?;
         }
         "unenrol" => {
             let reason = req_str(&v, "reason", 500)?;
-            db.tx(|db| {
+            db.tx(|db| -> ApiResult<_> {
                 registry::set_status(db, &r.id, "unenrolled", Some(reason), None, now)?;
                 registry::retire_devices_of(db, &r.id, now)?;
-                registry::record_change(
+                Ok(registry::record_change(
                     db,
                     &r.id,
                     &staff.id,
@@ -194,7 +194,7 @@ pub fn act(req: &Request, db: &Db, staff: &Staff, id: &str, action: &str) -> Api
                     &["status", "devices"],
                     Some(reason),
                     now,
-                )
+                )?)
             })?;
         }
         _ => return Err(ApiError::not_found("no such action")),
@@ -213,10 +213,10 @@ pub fn retire_device(
     let device = registry::get_device(db, device_id)?
         .ok_or_else(|| ApiError::not_found(format!("no device {device_id}")))?;
     let r = changeable(db, staff, &device.resident_id)?;
-    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
+    let v = safetynet_http::validate::parse_optional_body(req.body())?;
     let note = opt_str(&v, "reason", 500)?;
     let now = time::now_ms();
-    let retired = db.tx(|db| {
+    let retired = db.tx(|db| -> ApiResult<_> {
         if !registry::retire_device(db, device_id, now)? {
             return Ok(false);
         }

@@ -5,13 +5,15 @@
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::store::registry::{self, NewToken};
-use safetynet_fn_shared::validate::{opt_i64, opt_str, parse_body, req_enum, req_str};
-use safetynet_fn_shared::{ids, secrets, time};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::json as json_response;
+use safetynet_auth::tokens::{self, NewToken};
+use safetynet_http::validate::{opt_i64, opt_str, parse_body, req_str};
+use safetynet_wire::ids;
+use safetynet_secrets as secrets;
+use safetynet_wire::time;
 
 const DAY_MS: i64 = 86_400_000;
 
@@ -29,11 +31,11 @@ fn issue(
     let id = ids::new_id("stf");
     let now = time::now_ms();
     let expires_at = now + days * DAY_MS;
-    db.tx(|db| {
+    db.tx(|db| -> ApiResult<_> {
         if let Some(old) = revoke {
-            registry::revoke_staff(db, old, now)?;
+            tokens::revoke_staff(db, old, now)?;
         }
-        registry::insert_staff(
+        Ok(tokens::insert_staff(
             db,
             &NewToken {
                 id: &id,
@@ -45,7 +47,7 @@ fn issue(
                 expires_at: Some(expires_at),
             },
             now,
-        )
+        )?)
     })?;
     Ok(json!({
         "id": id, "name": name, "role": role.as_str(), "dong": dong, "provider": provider,
@@ -58,8 +60,14 @@ pub fn create(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(&[])?; // admins only
     let v = parse_body(req.body())?;
     let name = req_str(&v, "name", 100)?;
-    let role_name = req_enum(&v, "role", Role::NAMES)?;
-    let role = Role::parse(role_name).expect("checked");
+    let role = req_str(&v, "role", 64)?
+        .parse::<Role>()
+        .ok()
+        .filter(|r| Role::ASSIGNABLE.contains(r))
+        .ok_or_else(|| {
+            let names: Vec<&str> = Role::ASSIGNABLE.iter().map(|r| r.as_str()).collect();
+            ApiError::invalid("role", format!("must be one of {}", names.join(", ")))
+        })?;
     let dong = opt_str(&v, "dong", 64)?;
     if role == Role::WelfareCentre && dong.is_none() {
         return Err(ApiError::invalid(
@@ -77,7 +85,7 @@ pub fn create(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     let days = opt_i64(&v, "expires_in_days", 1, 3650)?.unwrap_or(role.default_token_days());
     let issued = issue(db, name, role, dong, provider, days, None)?;
     eprintln!(
-        "staff token issued id={} role={role_name} by={}",
+        "staff token issued id={} role={role} by={}",
         issued["id"], staff.id
     );
     Ok(json_response(201, &issued))
@@ -88,17 +96,17 @@ pub fn list(db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(&[])?; // admins only
     Ok(json_response(
         200,
-        &json!({"staff": registry::list_staff(db)?}),
+        &json!({"staff": tokens::list_staff(db)?}),
     ))
 }
 
 /// `POST /api/v1/staff/{id}/revoke` (admins): the token stops working at once.
 pub fn revoke(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     staff.require(&[])?; // admins only
-    if registry::staff_name(db, id)?.is_none() {
+    if tokens::staff_name(db, id)?.is_none() {
         return Err(ApiError::not_found(format!("no token {id}")));
     }
-    if !db.tx(|db| registry::revoke_staff(db, id, time::now_ms()))? {
+    if !db.tx(|db| tokens::revoke_staff(db, id, time::now_ms()))? {
         return Err(ApiError::conflict("the token is already revoked"));
     }
     eprintln!("staff token revoked id={id} by={}", staff.id);
@@ -113,7 +121,7 @@ pub fn rotate(db: &Db, staff: &Staff) -> ApiResult<Response> {
             "the bootstrap admin token is a Spin variable (admin_token); change it there",
         ));
     }
-    let name = registry::staff_name(db, &staff.id)?
+    let name = tokens::staff_name(db, &staff.id)?
         .ok_or_else(|| ApiError::unauthorized("unknown token"))?;
     let issued = issue(
         db,

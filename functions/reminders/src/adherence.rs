@@ -8,12 +8,12 @@
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::Staff;
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{json as json_response, query_param};
-use safetynet_fn_shared::store::reminders;
-use safetynet_fn_shared::time;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::Staff;
+use safetynet_db::Db;
+use safetynet_http::{json as json_response, query_param};
+use safetynet_care as reminders;
+use safetynet_wire::time;
 
 use crate::schedule_client as sc;
 use crate::{occurrence_json, time_param, visible_resident, READ};

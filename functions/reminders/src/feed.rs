@@ -15,12 +15,13 @@ use serde_json::{json, Value};
 use spin_sdk::http::{Request, Response};
 use std::collections::HashMap;
 
-use safetynet_fn_shared::api::ApiResult;
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::store::{registry, reminders};
-use safetynet_fn_shared::time;
+use safetynet_http::ApiResult;
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::json as json_response;
+use safetynet_residents as registry;
+use safetynet_care as reminders;
+use safetynet_wire::time;
 
 use crate::schedule_client as sc;
 use crate::{limit_param, time_param};

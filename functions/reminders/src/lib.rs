@@ -40,13 +40,14 @@ use serde_json::json;
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{authenticate, Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{json as json_response, query_param, respond, segments};
-use safetynet_fn_shared::store::{registry, reminders};
-use safetynet_fn_shared::time;
-use safetynet_fn_shared::validate::opt_str;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{authenticate, Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::{json as json_response, query_param, respond, segments};
+use safetynet_residents as registry;
+use safetynet_care as reminders;
+use safetynet_wire::time;
+use safetynet_http::validate::opt_str;
 
 use schedule_client as sc;
 
@@ -61,7 +62,7 @@ pub const MANAGE: &[Role] = &[Role::WelfareCentre];
 pub const READ: &[Role] = &[Role::WelfareCentre, Role::Dispatcher];
 
 async fn route(req: Request) -> ApiResult<Response> {
-    let db = Db::open()?;
+    let db = Db::open(safetynet_migrations::ALL)?;
     let staff = authenticate(&req, &db)?;
     let seg = segments(&req);
     let seg: Vec<&str> = seg.iter().map(String::as_str).collect();
@@ -91,7 +92,7 @@ async fn route(req: Request) -> ApiResult<Response> {
 /// The resident, if `staff` may see them (404 otherwise, as for a missing one).
 pub fn visible_resident(db: &Db, staff: &Staff, id: &str) -> ApiResult<registry::Resident> {
     registry::get_resident(db, id)?
-        .filter(|r| staff.sees_dong(&r.dong))
+        .filter(|r| staff.scope().sees(&r.dong))
         .ok_or_else(|| ApiError::not_found(format!("no resident {id}")))
 }
 
@@ -135,7 +136,7 @@ fn occurrence(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
 fn ack(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     staff.require(READ)?;
     visible_delivery(db, staff, id)?;
-    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
+    let v = safetynet_http::validate::parse_optional_body(req.body())?;
     let now = time::now_ms();
     let at = match opt_str(&v, "at", 64)? {
         None => now,

@@ -11,8 +11,8 @@ pub use safetynet::schedule::schedule::{
     adherence, classify, next_after, occurrences, validate, Outcome, Recurrence, RuleError, Status,
 };
 
-use safetynet_fn_shared::api::ApiError;
-use safetynet_fn_shared::store::reminders::Schedule;
+use safetynet_http::ApiError;
+use safetynet_care::Schedule;
 
 /// A schedule's recurrence as the component takes it.
 pub fn recurrence(s: &Schedule) -> Recurrence {

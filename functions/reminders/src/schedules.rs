@@ -11,13 +11,14 @@
 use serde_json::{json, Value};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::Staff;
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{json as json_response, query_param};
-use safetynet_fn_shared::store::reminders::{self, Schedule, KINDS};
-use safetynet_fn_shared::validate::{opt_i64, opt_str, parse_body, req_enum, req_str};
-use safetynet_fn_shared::{ids, time};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::Staff;
+use safetynet_db::Db;
+use safetynet_http::{json as json_response, query_param};
+use safetynet_care::{self as reminders, Schedule, KINDS};
+use safetynet_http::validate::{opt_i64, opt_str, parse_body, req_enum, req_str};
+use safetynet_wire::ids;
+use safetynet_wire::time;
 
 use crate::schedule_client as sc;
 
@@ -146,7 +147,7 @@ pub fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     if let Some(r) = &resident {
         visible_resident(db, staff, r)?;
     }
-    let list: Vec<Value> = reminders::list_schedules(db, staff, resident.as_deref())?
+    let list: Vec<Value> = reminders::list_schedules(db, &staff.scope(), resident.as_deref())?
         .iter()
         .map(Schedule::to_json)
         .collect();
@@ -155,7 +156,7 @@ pub fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
 
 fn visible(db: &Db, staff: &Staff, id: &str) -> ApiResult<Schedule> {
     reminders::get_schedule(db, id)?
-        .filter(|s| staff.sees_dong(&s.dong))
+        .filter(|s| staff.scope().sees(&s.dong))
         .ok_or_else(|| ApiError::not_found(format!("no schedule {id}")))
 }
 

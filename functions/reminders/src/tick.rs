@@ -18,16 +18,16 @@
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use safetynet_fn_shared::alerting::{self, Alert, Raised};
-use safetynet_fn_shared::api::ApiResult;
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::delivery;
-use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::routing_client::{self as routing, kind_from_str};
-use safetynet_fn_shared::store::registry;
-use safetynet_fn_shared::store::reminders::{self, Schedule};
-use safetynet_fn_shared::time;
+use safetynet_alerting::{self as alerting, Alert, Raised};
+use safetynet_http::ApiResult;
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_alerting::delivery;
+use safetynet_http::json as json_response;
+use safetynet_alerting::routing_client::{self as routing, kind_from_str};
+use safetynet_residents as registry;
+use safetynet_care::{self as reminders, Schedule};
+use safetynet_wire::time;
 
 use crate::schedule_client as sc;
 
@@ -35,8 +35,8 @@ const BATCH: i64 = 500;
 
 pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(&[Role::Clock])?;
-    let body = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
-    let now = safetynet_fn_shared::validate::opt_time(&body, "now")?.unwrap_or_else(time::now_ms);
+    let body = safetynet_http::validate::parse_optional_body(req.body())?;
+    let now = safetynet_http::validate::opt_time(&body, "now")?.unwrap_or_else(time::now_ms);
 
     let caught_up = catch_up(db, now)?;
     let (missed, schedules) = mark_missed(db, now)?;
@@ -58,8 +58,7 @@ pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
                 failed += r.failed;
             }
             Err(e) => eprintln!(
-                "immediate delivery error incident={incident_id} code={}",
-                e.code
+                "immediate delivery error incident={incident_id} error={e}"
             ),
         }
     }
@@ -78,7 +77,7 @@ pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
 
 /// Records occurrences nobody fetched in time as not delivered; returns how many.
 fn catch_up(db: &Db, now: i64) -> ApiResult<u32> {
-    db.tx(|db| {
+    db.tx(|db| -> ApiResult<_> {
         let mut n = 0;
         for s in reminders::overdue_schedules(db, now, BATCH)? {
             let Some(from) = s.next_at else { continue };
@@ -108,7 +107,7 @@ fn catch_up(db: &Db, now: i64) -> ApiResult<u32> {
 
 /// Marks missed occurrences; returns how many, and the schedules concerned.
 fn mark_missed(db: &Db, now: i64) -> ApiResult<(u32, Vec<String>)> {
-    db.tx(|db| {
+    db.tx(|db| -> ApiResult<_> {
         let mut n = 0;
         let mut schedules: Vec<String> = Vec::new();
         for d in reminders::newly_missed(db, now, BATCH)? {
@@ -166,7 +165,7 @@ fn escalate(db: &Db, schedule_id: &str, now: i64) -> ApiResult<Option<(String, b
     if !plan.opens_incident {
         return Ok(None);
     }
-    db.tx(|db| {
+    db.tx(|db| -> ApiResult<_> {
         // Checked again under the write lock: an overlapping tick escalates a streak once.
         let Some(ids) = streak(db, &s, now)? else {
             return Ok(None);

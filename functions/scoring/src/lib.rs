@@ -5,6 +5,7 @@
 
 pub mod csv;
 pub mod cycle;
+pub mod sparse_column;
 
 #[cfg(target_arch = "wasm32")]
 mod cases;
@@ -16,5 +17,7 @@ mod routes;
 mod run;
 #[cfg(target_arch = "wasm32")]
 mod scorer;
+#[cfg(target_arch = "wasm32")]
+mod store;
 #[cfg(target_arch = "wasm32")]
 mod uploads;

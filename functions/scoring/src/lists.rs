@@ -5,12 +5,13 @@ use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 use std::collections::BTreeMap;
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{json as json_response, query_param};
-use safetynet_fn_shared::store::{cases, scoring};
-use safetynet_fn_shared::time;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
+use safetynet_http::{json as json_response, query_param};
+use safetynet_cases as cases;
+use crate::store as scoring;
+use safetynet_wire::time;
 
 use crate::cycle::Cycle;
 
@@ -137,7 +138,7 @@ pub fn report(db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Response> {
     staff.require(READERS)?;
     let mut by_dong: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     for (dong, status, n) in cases::cycle_counts(db, &cycle.id())? {
-        if staff.sees_dong(&dong) {
+        if staff.scope().sees(&dong) {
             *by_dong.entry(dong).or_default().entry(status).or_default() += n;
         }
     }

@@ -4,10 +4,10 @@ use futures::TryStreamExt;
 use spin_sdk::http::{IncomingRequest, Method, Request, Response};
 use spin_sdk::http_component;
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::{Role, Staff, authenticate};
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::{decode_path_segment, json, respond, segments};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::{Role, Staff, authenticate};
+use safetynet_db::Db;
+use safetynet_http::{decode_path_segment, json, respond, segments};
 
 use crate::cycle::Cycle;
 
@@ -22,7 +22,7 @@ async fn route(inc: IncomingRequest) -> ApiResult<Response> {
         .uri(inc.uri())
         .headers(inc.headers())
         .build();
-    let db = Db::open()?;
+    let db = Db::open(safetynet_migrations::ALL)?;
     let staff = authenticate(&req, &db)?;
     let seg: Vec<String> = segments(&req)
         .iter()

@@ -7,13 +7,14 @@ use spin_sdk::http::{Request, Response};
 use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::Staff;
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::store::cases::{self, ScoredCase};
-use safetynet_fn_shared::store::scoring::{self, Flag, Run};
-use safetynet_fn_shared::{ids, time};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::Staff;
+use safetynet_db::Db;
+use safetynet_http::json as json_response;
+use safetynet_cases::{self as cases, ScoredCase};
+use crate::store::{self as scoring, Flag, Run};
+use safetynet_wire::ids;
+use safetynet_wire::time;
 
 use crate::cycle::Cycle;
 use crate::scorer::{self, wit};
@@ -24,8 +25,8 @@ const TOP: usize = 3;
 
 pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Response> {
     staff.require(&[])?;
-    let v = safetynet_fn_shared::validate::parse_optional_body(req.body())?;
-    let quota = match safetynet_fn_shared::validate::opt_i64(&v, "quota", 0, 1_000_000)? {
+    let v = safetynet_http::validate::parse_optional_body(req.body())?;
+    let quota = match safetynet_http::validate::opt_i64(&v, "quota", 0, 1_000_000)? {
         Some(q) => q,
         None => spin_sdk::variables::get("scoring_quota")
             .ok()
@@ -220,7 +221,7 @@ pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Re
         run_by: staff.id.clone(),
     };
     let t_before_store = t0.elapsed();
-    db.tx(|db| {
+    db.tx(|db| -> ApiResult<_> {
         if let Some(p) = &previous_run {
             cases::delete_run_cases(db, &p.id)?;
             scoring::supersede(db, &p.id)?;
@@ -237,7 +238,7 @@ pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Re
         });
         run.meta = meta.clone();
         run.finished_at = time::now_ms();
-        scoring::insert_run(db, &run, &scores)
+        Ok(scoring::insert_run(db, &run, &scores)?)
     })?;
     eprintln!(
         "scoring run id={run_id} cycle={id} households={n} flagged={} ms={}",

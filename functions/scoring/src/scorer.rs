@@ -9,7 +9,7 @@ spin_sdk::wit_bindgen::generate!({
 
 pub use safetynet::scoring::scoring::{self as wit, ModelInfo, RiskBand};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
+use safetynet_http::{ApiError, ApiResult};
 
 /// The model JSON from the `scoring_model` variable; empty = the component's built-in model.
 pub fn model_json() -> String {

@@ -7,12 +7,12 @@ use serde_json::{Value, json};
 use spin_sdk::http::Response;
 use std::collections::{BTreeSet, HashMap};
 
-use safetynet_fn_shared::api::{ApiError, ApiResult};
-use safetynet_fn_shared::auth::Staff;
-use safetynet_fn_shared::db::Db;
-use safetynet_fn_shared::http::json as json_response;
-use safetynet_fn_shared::store::scoring::{self, Household, Upload};
-use safetynet_fn_shared::time;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::Staff;
+use safetynet_db::Db;
+use safetynet_http::json as json_response;
+use crate::store::{self as scoring, Household, Upload};
+use safetynet_wire::time;
 
 use crate::csv::{Column, Households, LineSink, Lines, Problems, Provider};
 use crate::cycle::Cycle;
@@ -85,10 +85,10 @@ pub async fn households(
     let dongs: BTreeSet<&str> = list.iter().map(|h| h.dong.as_str()).collect();
     let dong_count = dongs.len();
     let now = time::now_ms();
-    db.tx(|db| {
+    db.tx(|db| -> ApiResult<_> {
         // Checked again inside the write lock: a provider upload may have landed meanwhile.
         locked_by_uploads(db, &id)?;
-        scoring::replace_households(db, &id, &cycle.name(), &list, &staff.id, now)
+        Ok(scoring::replace_households(db, &id, &cycle.name(), &list, &staff.id, now)?)
     })?;
     eprintln!(
         "scoring households cycle={id} rows={} bytes={bytes}",

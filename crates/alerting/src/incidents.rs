@@ -1,0 +1,484 @@
+//! Owner of `incidents`, `incident_log` and `escalations`: the incident lifecycle
+//! triggered → acknowledged → resolved (or cancelled as a false alarm), with every action in the
+//! log, and the escalation ladder that keeps notifying until someone acknowledges.
+//!
+//! `open_key` (resident|kind) is set only while an incident is open and is UNIQUE, so the
+//! database itself guarantees one open incident per resident and kind: a repeat joins it.
+
+use serde_json::{Value, json};
+
+use safetynet_db::{StoreError, StoreResult};
+use safetynet_db::{DongFilter, Scope};
+use safetynet_db::{Db, Row, int, opt_text, rows, text};
+use safetynet_wire::time::to_rfc3339;
+
+/// How an incident ended, for the city's statistics.
+pub const OUTCOMES: &[&str] = &[
+    "transported-by-119",
+    "resolved-by-caregiver",
+    "resolved-by-welfare-centre",
+    "resolved-on-site",
+    "no-action-needed",
+];
+
+/// The outcome of an incident a device's restore resolved (never one a person chooses).
+pub const RESTORED: &str = "restored-by-device";
+
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: String,
+    pub resident_id: String,
+    pub dong: String,
+    pub kind: String,
+    pub severity: String,
+    pub state: String,
+    pub opened_at: i64,
+    pub last_event_at: i64,
+    pub event_count: i64,
+    pub acknowledged_at: Option<i64>,
+    pub acknowledged_by: Option<String>,
+    pub closed_at: Option<i64>,
+    pub closed_by: Option<String>,
+    pub outcome: Option<String>,
+    pub dispatch_failed: bool,
+    /// The latest status the 119 centre reported for this incident's dispatch.
+    pub dispatch_status: Option<String>,
+    /// When the 119 centre reported the resident transported.
+    pub transported_at: Option<i64>,
+}
+
+/// What the 119 centre may report about a dispatch, in the order it usually happens.
+pub const DISPATCH_STATUSES: &[&str] = &[
+    "received",
+    "en-route",
+    "on-scene",
+    "transported",
+    "cancelled",
+];
+
+const COLS: &str = "id, resident_id, dong, kind, severity, state, opened_at, last_event_at, event_count, acknowledged_at, acknowledged_by, closed_at, closed_by, outcome, dispatch_failed";
+
+fn from_row(r: &Row) -> Incident {
+    Incident {
+        id: r.str("id"),
+        resident_id: r.str("resident_id"),
+        dong: r.str("dong"),
+        kind: r.str("kind"),
+        severity: r.str("severity"),
+        state: r.str("state"),
+        opened_at: r.int("opened_at"),
+        last_event_at: r.int("last_event_at"),
+        event_count: r.int("event_count"),
+        acknowledged_at: r.opt_int("acknowledged_at"),
+        acknowledged_by: r.opt_str("acknowledged_by"),
+        closed_at: r.opt_int("closed_at"),
+        closed_by: r.opt_str("closed_by"),
+        outcome: r.opt_str("outcome"),
+        dispatch_failed: r.int("dispatch_failed") != 0,
+        dispatch_status: r.opt_str("dispatch_status"),
+        transported_at: r.opt_int("transported_at"),
+    }
+}
+
+/// What selects read: the inserted columns and those the 119 centre's reports fill in.
+const SELECTED: &str = "id, resident_id, dong, kind, severity, state, opened_at, last_event_at, event_count, acknowledged_at, acknowledged_by, closed_at, closed_by, outcome, dispatch_failed, dispatch_status, transported_at";
+
+impl Incident {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "resident_id": self.resident_id,
+            "dong": self.dong,
+            "kind": self.kind,
+            "severity": self.severity,
+            "state": self.state,
+            "opened_at": to_rfc3339(self.opened_at),
+            "last_event_at": to_rfc3339(self.last_event_at),
+            "event_count": self.event_count,
+            "acknowledged_at": self.acknowledged_at.map(to_rfc3339),
+            "acknowledged_by": self.acknowledged_by,
+            "closed_at": self.closed_at.map(to_rfc3339),
+            "closed_by": self.closed_by,
+            "outcome": self.outcome,
+            "dispatch_failed": self.dispatch_failed,
+            "dispatch_status": self.dispatch_status,
+            "transported_at": self.transported_at.map(to_rfc3339),
+        })
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.state == "triggered" || self.state == "acknowledged"
+    }
+}
+
+fn open_key(resident_id: &str, kind: &str) -> String {
+    format!("{resident_id}|{kind}")
+}
+
+/// The open incident of this resident and kind, if any.
+pub fn find_open(db: &Db, resident_id: &str, kind: &str) -> StoreResult<Option<String>> {
+    let r = db.exec(
+        "SELECT id FROM incidents WHERE open_key = ?",
+        &[text(open_key(resident_id, kind))],
+    )?;
+    Ok(rows(&r).next().map(|row| row.str("id")))
+}
+
+pub fn log(
+    db: &Db,
+    incident_id: &str,
+    actor: &str,
+    action: &str,
+    note: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
+    db.exec(
+        "INSERT INTO incident_log (incident_id, at, actor, action, note) VALUES (?,?,?,?,?)",
+        &[
+            text(incident_id),
+            int(now),
+            text(actor),
+            text(action),
+            opt_text(note),
+        ],
+    )?;
+    Ok(())
+}
+
+/// A repeat event joins the open incident: one more event, a later last time.
+pub fn join(db: &Db, id: &str, source: &str, now: i64) -> StoreResult<()> {
+    db.exec(
+        "UPDATE incidents SET event_count = event_count + 1, last_event_at = ? WHERE id = ?",
+        &[int(now), text(id)],
+    )?;
+    log(db, id, source, "joined", None, now)
+}
+
+/// One rung of the ladder, as planned by the routing component.
+pub struct Step {
+    pub step: u32,
+    pub due_at: i64,
+    pub channel: String,
+    pub target: String,
+}
+
+pub struct NewIncident<'a> {
+    pub resident_id: &'a str,
+    pub dong: &'a str,
+    pub kind: &'a str,
+    pub severity: &'a str,
+    /// What opened it: an event id, or `tick` for detected conditions.
+    pub source: &'a str,
+    pub now: i64,
+}
+
+pub fn open(db: &Db, n: &NewIncident, ladder: &[Step]) -> StoreResult<String> {
+    let id = safetynet_wire::ids::new_id("inc");
+    db.exec(
+        &format!("INSERT INTO incidents ({COLS}, open_key) VALUES (?,?,?,?,?,'triggered',?,?,1,NULL,NULL,NULL,NULL,NULL,0,?)"),
+        &[
+            text(&id),
+            text(n.resident_id),
+            text(n.dong),
+            text(n.kind),
+            text(n.severity),
+            int(n.now),
+            int(n.now),
+            text(open_key(n.resident_id, n.kind)),
+        ],
+    )?;
+    log(db, &id, n.source, "triggered", None, n.now)?;
+    for s in ladder {
+        db.exec(
+            "INSERT INTO escalations (incident_id, step, due_at, channel, target) VALUES (?,?,?,?,?)",
+            &[text(&id), int(s.step as i64), int(s.due_at), text(&s.channel), text(&s.target)],
+        )?;
+    }
+    Ok(id)
+}
+
+pub fn get(db: &Db, id: &str) -> StoreResult<Option<Incident>> {
+    let r = db.exec(
+        &format!("SELECT {SELECTED} FROM incidents WHERE id = ?"),
+        &[text(id)],
+    )?;
+    Ok(rows(&r).next().map(|row| from_row(&row)))
+}
+
+/// Loads an incident within `scope`: not found, or out of scope.
+pub fn get_visible(db: &Db, scope: &Scope, id: &str) -> StoreResult<Incident> {
+    let inc = get(db, id)?.ok_or_else(|| StoreError::NotFound(format!("no incident {id}")))?;
+    scope.check(&inc.dong)?;
+    Ok(inc)
+}
+
+pub fn acknowledge(db: &Db, id: &str, actor: &str, note: Option<&str>, now: i64) -> StoreResult<()> {
+    db.exec(
+        "UPDATE incidents SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND state = 'triggered'",
+        &[int(now), text(actor), text(id)],
+    )?;
+    if db.changes() == 0 {
+        return Err(StoreError::conflict(
+            "only a triggered incident can be acknowledged",
+        ));
+    }
+    stop_ladder(db, id)?;
+    log(db, id, actor, "acknowledged", note, now)
+}
+
+/// A status the 119 centre reported for one dispatch.
+pub struct DispatchUpdate<'a> {
+    /// The dispatch's idempotency key (its outbox row).
+    pub outbox_id: &'a str,
+    pub incident_id: &'a str,
+    /// One of [`DISPATCH_STATUSES`].
+    pub status: &'a str,
+    /// When it happened, by the centre's account.
+    pub at: i64,
+    pub note: Option<&'a str>,
+    /// Who reported it (the centre's token id).
+    pub by: &'a str,
+}
+
+/// Records `u` on its incident (latest status, transport time, timeline). Returns false, and
+/// changes nothing, when that status was already recorded for that dispatch.
+pub fn record_dispatch_update(db: &Db, u: &DispatchUpdate, now: i64) -> StoreResult<bool> {
+    db.exec(
+        "INSERT OR IGNORE INTO dispatch_updates (outbox_id, status, incident_id, at, note, received_at, received_by)
+         VALUES (?,?,?,?,?,?,?)",
+        &[
+            text(u.outbox_id),
+            text(u.status),
+            text(u.incident_id),
+            int(u.at),
+            opt_text(u.note),
+            int(now),
+            text(u.by),
+        ],
+    )?;
+    if db.changes() == 0 {
+        return Ok(false);
+    }
+    db.exec(
+        "UPDATE incidents SET dispatch_status = ?,
+             transported_at = CASE WHEN ? = 'transported' THEN COALESCE(transported_at, ?) ELSE transported_at END
+         WHERE id = ?",
+        &[text(u.status), text(u.status), int(u.at), text(u.incident_id)],
+    )?;
+    log(
+        db,
+        u.incident_id,
+        u.by,
+        &format!("dispatch-{}", u.status),
+        u.note,
+        now,
+    )?;
+    Ok(true)
+}
+
+/// Cancels the incident's ladder steps not yet fired: nobody else is told.
+fn stop_ladder(db: &Db, id: &str) -> StoreResult<()> {
+    db.exec(
+        "UPDATE escalations SET state = 'cancelled' WHERE incident_id = ? AND state = 'pending'",
+        &[text(id)],
+    )?;
+    Ok(())
+}
+
+/// Quiets an open incident without closing it (a restore the policy downgrades): low
+/// severity, no more ladder steps; a person still closes it.
+pub fn downgrade(db: &Db, id: &str, actor: &str, note: &str, now: i64) -> StoreResult<()> {
+    db.exec(
+        "UPDATE incidents SET severity = 'low' WHERE id = ? AND state IN ('triggered', 'acknowledged')",
+        &[text(id)],
+    )?;
+    if db.changes() == 0 {
+        return Err(StoreError::conflict("the incident is already closed"));
+    }
+    stop_ladder(db, id)?;
+    log(db, id, actor, "downgraded", Some(note), now)
+}
+
+/// Resolves (`state = resolved`) or cancels as a false alarm (`state = cancelled`).
+pub fn close(
+    db: &Db,
+    id: &str,
+    actor: &str,
+    state: &str,
+    outcome: &str,
+    note: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
+    db.exec(
+        "UPDATE incidents SET state = ?, outcome = ?, closed_at = ?, closed_by = ?, open_key = NULL
+         WHERE id = ? AND state IN ('triggered', 'acknowledged')",
+        &[text(state), text(outcome), int(now), text(actor), text(id)],
+    )?;
+    if db.changes() == 0 {
+        return Err(StoreError::conflict("the incident is already closed"));
+    }
+    stop_ladder(db, id)?;
+    let action = if state == "cancelled" {
+        "cancelled"
+    } else {
+        "resolved"
+    };
+    log(
+        db,
+        id,
+        actor,
+        action,
+        Some(&format!(
+            "{outcome}{}",
+            note.map(|n| format!(": {n}")).unwrap_or_default()
+        )),
+        now,
+    )
+}
+
+pub fn flag_dispatch_failed(db: &Db, id: &str, error: &str, now: i64) -> StoreResult<()> {
+    db.exec(
+        "UPDATE incidents SET dispatch_failed = 1 WHERE id = ? AND dispatch_failed = 0",
+        &[text(id)],
+    )?;
+    if db.changes() > 0 {
+        log(db, id, "system", "dispatch-failing", Some(error), now)?;
+    }
+    Ok(())
+}
+
+pub fn clear_dispatch_failed(db: &Db, id: &str) -> StoreResult<()> {
+    db.exec(
+        "UPDATE incidents SET dispatch_failed = 0 WHERE id = ?",
+        &[text(id)],
+    )?;
+    Ok(())
+}
+
+/// Ladder rungs whose deadline passed while nobody acknowledged.
+pub fn due_escalations(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<(String, Step)>> {
+    let r = db.exec(
+        "SELECT e.incident_id, e.step, e.due_at, e.channel, e.target FROM escalations e
+         JOIN incidents i ON i.id = e.incident_id
+         WHERE e.state = 'pending' AND e.due_at <= ? AND i.state = 'triggered'
+         ORDER BY e.due_at LIMIT ?",
+        &[int(now), int(limit)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| {
+            (
+                row.str("incident_id"),
+                Step {
+                    step: row.int("step") as u32,
+                    due_at: row.int("due_at"),
+                    channel: row.str("channel"),
+                    target: row.str("target"),
+                },
+            )
+        })
+        .collect())
+}
+
+pub fn mark_fired(db: &Db, incident_id: &str, step: u32, now: i64) -> StoreResult<()> {
+    db.exec(
+        "UPDATE escalations SET state = 'fired', fired_at = ? WHERE incident_id = ? AND step = ?",
+        &[int(now), text(incident_id), int(step as i64)],
+    )?;
+    log(
+        db,
+        incident_id,
+        "system",
+        "escalated",
+        Some(&format!("step {step}")),
+        now,
+    )
+}
+
+pub fn ladder(db: &Db, id: &str) -> StoreResult<Vec<Value>> {
+    let r = db.exec(
+        "SELECT step, due_at, channel, target, state, fired_at FROM escalations WHERE incident_id = ? ORDER BY step",
+        &[text(id)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| {
+            json!({
+                "step": row.int("step"),
+                "due_at": to_rfc3339(row.int("due_at")),
+                "channel": row.str("channel"),
+                "target": row.str("target"),
+                "state": row.str("state"),
+                "fired_at": row.opt_int("fired_at").map(to_rfc3339),
+            })
+        })
+        .collect())
+}
+
+pub fn timeline(db: &Db, id: &str) -> StoreResult<Vec<Value>> {
+    let r = db.exec(
+        "SELECT at, actor, action, note FROM incident_log WHERE incident_id = ? ORDER BY id",
+        &[text(id)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| json!({"at": to_rfc3339(row.int("at")), "actor": row.str("actor"), "action": row.str("action"), "note": row.opt_str("note")}))
+        .collect())
+}
+
+/// List filter; every field optional.
+#[derive(Default)]
+pub struct Filter {
+    pub state: Option<String>,
+    pub kind: Option<String>,
+    pub dong: Option<String>,
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    pub dispatch_failed: Option<bool>,
+    pub limit: i64,
+}
+
+/// Incidents within `scope` matching `f`, newest first.
+pub fn list(db: &Db, scope: &Scope, f: &Filter) -> StoreResult<Vec<Incident>> {
+    let mut sql = format!("SELECT {SELECTED} FROM incidents WHERE 1=1");
+    let mut params = Vec::new();
+    match scope.filter(f.dong.as_deref()) {
+        DongFilter::Empty => return Ok(Vec::new()),
+        DongFilter::Only(d) => {
+            sql.push_str(" AND dong = ?");
+            params.push(text(d));
+        }
+        DongFilter::Any => {}
+    }
+    if let Some(s) = &f.state {
+        sql.push_str(" AND state = ?");
+        params.push(text(s));
+    }
+    if let Some(k) = &f.kind {
+        sql.push_str(" AND kind = ?");
+        params.push(text(k));
+    }
+    if let Some(t) = f.from {
+        sql.push_str(" AND opened_at >= ?");
+        params.push(int(t));
+    }
+    if let Some(t) = f.to {
+        sql.push_str(" AND opened_at < ?");
+        params.push(int(t));
+    }
+    if let Some(b) = f.dispatch_failed {
+        sql.push_str(" AND dispatch_failed = ?");
+        params.push(int(b as i64));
+    }
+    sql.push_str(" ORDER BY opened_at DESC LIMIT ?");
+    params.push(int(f.limit));
+    let r = db.exec(&sql, &params)?;
+    Ok(rows(&r).map(|row| from_row(&row)).collect())
+}
+
+/// Whether an incident of `kind` was opened for the resident at or after `since` (so a
+/// condition already reported is not reported again until the resident shows life).
+pub fn opened_since(db: &Db, resident_id: &str, kind: &str, since: i64) -> StoreResult<bool> {
+    let r = db.exec(
+        "SELECT 1 FROM incidents WHERE resident_id = ? AND kind = ? AND opened_at >= ? LIMIT 1",
+        &[text(resident_id), text(kind), int(since)],
+    )?;
+    Ok(!r.rows.is_empty())
+}

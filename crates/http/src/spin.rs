@@ -1,0 +1,68 @@
+//! Request and response helpers over spin-sdk's HTTP types.
+
+use serde_json::Value;
+use spin_sdk::http::{Request, Response};
+
+use crate::ApiError;
+
+pub fn json(status: u16, body: &Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build()
+}
+
+pub fn error(e: &ApiError) -> Response {
+    json(e.status, &e.body())
+}
+
+/// The request path split into segments, without the query.
+pub fn segments(req: &Request) -> Vec<String> {
+    req.path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// A query-string parameter, percent-decoded.
+pub fn query_param(req: &Request, name: &str) -> Option<String> {
+    req.query().split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k == name).then(|| percent_decode(v))
+    })
+}
+
+/// A query value: `+` is a space, then percent-decoding (invalid UTF-8 becomes U+FFFD rather
+/// than an error, so a bad byte in a filter is a 400 from its check, never a 500).
+fn percent_decode(s: &str) -> String {
+    let spaced = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// A path segment, percent-decoded (`+` stays a plus, as in paths it means itself).
+pub fn decode_path_segment(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.header(name).and_then(|v| v.as_str())
+}
+
+/// Converts a handler result into a response, logging server errors by code only.
+pub fn respond(result: Result<Response, ApiError>) -> Response {
+    match result {
+        Ok(r) => r,
+        Err(e) => {
+            if e.status >= 500 {
+                eprintln!("error code={} message={}", e.code, e.message);
+            }
+            error(&e)
+        }
+    }
+}

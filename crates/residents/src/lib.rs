@@ -1,0 +1,551 @@
+//! Residents, their contacts and devices, enrolment status and change history: the directory
+//! every function reads; the `registry` function writes it. Welfare centres are in [`centres`].
+#![cfg(target_arch = "wasm32")]
+
+pub mod centres;
+
+use serde_json::{Value, json};
+
+use safetynet_db::{StoreError, StoreResult};
+use safetynet_db::{DongFilter, Scope};
+use safetynet_db::{Db, int, opt_int, opt_real, opt_text, rows, text};
+
+
+pub const DEVICE_KINDS: &[&str] = &[
+    "ai-speaker",
+    "gateway",
+    "pendant",
+    "fire",
+    "smoke",
+    "gas",
+    "activity",
+    "door",
+];
+
+pub const PROTOCOLS: &[&str] = &["http", "mqtt", "dc09"];
+
+#[derive(Debug, Clone)]
+pub struct Resident {
+    pub id: String,
+    pub name: String,
+    pub birth_year: Option<i64>,
+    pub phone: Option<String>,
+    pub address: String,
+    pub dong: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub eligibility: String,
+    pub eligibility_until: Option<i64>,
+    pub medical_notes: Option<String>,
+    pub inactivity_threshold_minutes: i64,
+    pub last_activity_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub id: String,
+    pub resident_id: String,
+    pub name: String,
+    pub phone: String,
+    pub relation: String,
+    pub priority: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub id: String,
+    pub resident_id: String,
+    pub kind: String,
+    pub protocol: String,
+    pub dc09_account: Option<String>,
+    pub secret_sealed: String,
+    pub heartbeat_interval_s: Option<i64>,
+    pub last_seen_at: Option<i64>,
+    pub last_heartbeat_at: Option<i64>,
+    pub created_at: i64,
+}
+
+// Column lists as macros, so that queries can be put together at compile time (`concat!`).
+// `resident_columns!(list;)` gives "a, b"; `resident_columns!(aliased; "t", "p_":)` gives
+// "t.a AS p_a, t.b AS p_b, " (each followed by a comma, for the columns that come after).
+macro_rules! list {
+    ($first:ident $(, $c:ident)*) => { concat!(stringify!($first) $(, ", ", stringify!($c))*) };
+}
+macro_rules! aliased {
+    ($t:literal, $p:literal: $($c:ident),*) => {
+        concat!($($t, ".", stringify!($c), " AS ", $p, stringify!($c), ", ",)*)
+    };
+}
+macro_rules! resident_columns {
+    ($m:ident; $($pre:tt)*) => {
+        $m!($($pre)* id, name, birth_year, phone, address, dong, latitude, longitude, eligibility,
+            eligibility_until, medical_notes, inactivity_threshold_minutes, last_activity_at,
+            created_at)
+    };
+}
+macro_rules! device_columns {
+    ($m:ident; $($pre:tt)*) => {
+        $m!($($pre)* id, resident_id, kind, protocol, dc09_account, secret_sealed,
+            heartbeat_interval_s, last_seen_at, last_heartbeat_at, created_at)
+    };
+}
+const RESIDENT_COLS: &str = resident_columns!(list;);
+const DEVICE_COLS: &str = device_columns!(list;);
+
+fn resident_from(r: &safetynet_db::Row) -> Resident {
+    Resident {
+        id: r.str("id"),
+        name: r.str("name"),
+        birth_year: r.opt_int("birth_year"),
+        phone: r.opt_str("phone"),
+        address: r.str("address"),
+        dong: r.str("dong"),
+        latitude: r.opt_real("latitude"),
+        longitude: r.opt_real("longitude"),
+        eligibility: r.str("eligibility"),
+        eligibility_until: r.opt_int("eligibility_until"),
+        medical_notes: r.opt_str("medical_notes"),
+        inactivity_threshold_minutes: r.int("inactivity_threshold_minutes"),
+        last_activity_at: r.opt_int("last_activity_at"),
+        created_at: r.int("created_at"),
+    }
+}
+
+fn device_from(r: &safetynet_db::Row) -> Device {
+    Device {
+        id: r.str("id"),
+        resident_id: r.str("resident_id"),
+        kind: r.str("kind"),
+        protocol: r.str("protocol"),
+        dc09_account: r.opt_str("dc09_account"),
+        secret_sealed: r.str("secret_sealed"),
+        heartbeat_interval_s: r.opt_int("heartbeat_interval_s"),
+        last_seen_at: r.opt_int("last_seen_at"),
+        last_heartbeat_at: r.opt_int("last_heartbeat_at"),
+        created_at: r.int("created_at"),
+    }
+}
+
+impl Resident {
+    /// The full record, for staff who may see it.
+    pub fn to_json(&self, contacts: &[Contact]) -> Value {
+        json!({
+            "id": self.id,
+            "name": self.name,
+            "birth_year": self.birth_year,
+            "phone": self.phone,
+            "address": self.address,
+            "dong": self.dong,
+            "location": match (self.latitude, self.longitude) {
+                (Some(lat), Some(lon)) => json!({"lat": lat, "lon": lon}),
+                _ => Value::Null,
+            },
+            "eligibility": self.eligibility,
+            "eligibility_until": self.eligibility_until.map(safetynet_wire::time::to_rfc3339),
+            "medical_notes": self.medical_notes,
+            "inactivity_threshold_minutes": self.inactivity_threshold_minutes,
+            "last_activity_at": self.last_activity_at.map(safetynet_wire::time::to_rfc3339),
+            "created_at": safetynet_wire::time::to_rfc3339(self.created_at),
+            "contacts": contacts.iter().map(Contact::to_json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+impl Contact {
+    pub fn to_json(&self) -> Value {
+        json!({"id": self.id, "name": self.name, "phone": self.phone, "relation": self.relation, "priority": self.priority})
+    }
+}
+
+impl Device {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "resident_id": self.resident_id,
+            "kind": self.kind,
+            "protocol": self.protocol,
+            "dc09_account": self.dc09_account,
+            "heartbeat_interval_s": self.heartbeat_interval_s,
+            "last_seen_at": self.last_seen_at.map(safetynet_wire::time::to_rfc3339),
+            "last_heartbeat_at": self.last_heartbeat_at.map(safetynet_wire::time::to_rfc3339),
+            "created_at": safetynet_wire::time::to_rfc3339(self.created_at),
+        })
+    }
+}
+
+pub fn insert_resident(db: &Db, r: &Resident, contacts: &[Contact]) -> StoreResult<()> {
+    db.exec(
+        &format!("INSERT INTO residents ({RESIDENT_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
+        &[
+            text(&r.id),
+            text(&r.name),
+            opt_int(r.birth_year),
+            opt_text(r.phone.clone()),
+            text(&r.address),
+            text(&r.dong),
+            opt_real(r.latitude),
+            opt_real(r.longitude),
+            text(&r.eligibility),
+            opt_int(r.eligibility_until),
+            opt_text(r.medical_notes.clone()),
+            int(r.inactivity_threshold_minutes),
+            opt_int(r.last_activity_at),
+            int(r.created_at),
+        ],
+    )?;
+    insert_contacts(db, &r.id, contacts)
+}
+
+fn insert_contacts(db: &Db, resident_id: &str, contacts: &[Contact]) -> StoreResult<()> {
+    for c in contacts {
+        db.exec(
+            "INSERT INTO contacts (id, resident_id, name, phone, relation, priority) VALUES (?,?,?,?,?,?)",
+            &[text(&c.id), text(resident_id), text(&c.name), text(&c.phone), text(&c.relation), int(c.priority)],
+        )?;
+    }
+    Ok(())
+}
+
+/// Makes `contacts` the resident's whole list: a contact keeps its id (so steps already
+/// addressed to it still reach it), others are added, and the ones not listed are removed.
+pub fn replace_contacts(db: &Db, resident_id: &str, contacts: &[Contact]) -> StoreResult<()> {
+    db.exec(
+        "DELETE FROM contacts WHERE resident_id = ?",
+        &[text(resident_id)],
+    )?;
+    insert_contacts(db, resident_id, contacts)
+}
+
+pub fn get_resident(db: &Db, id: &str) -> StoreResult<Option<Resident>> {
+    let r = db.exec(
+        &format!("SELECT {RESIDENT_COLS} FROM residents WHERE id = ?"),
+        &[text(id)],
+    )?;
+    Ok(rows(&r).next().map(|row| resident_from(&row)))
+}
+
+/// Residents within `scope`, optionally in one dong.
+pub fn list_residents(db: &Db, scope: &Scope, dong: Option<&str>) -> StoreResult<Vec<Resident>> {
+    let r = match scope.filter(dong) {
+        DongFilter::Empty => return Ok(Vec::new()),
+        DongFilter::Only(d) => db.exec(
+            &format!("SELECT {RESIDENT_COLS} FROM residents WHERE dong = ? ORDER BY created_at"),
+            &[text(d)],
+        )?,
+        DongFilter::Any => db.exec(
+            &format!("SELECT {RESIDENT_COLS} FROM residents ORDER BY created_at"),
+            &[],
+        )?,
+    };
+    Ok(rows(&r).map(|row| resident_from(&row)).collect())
+}
+
+pub fn contacts_of(db: &Db, resident_id: &str) -> StoreResult<Vec<Contact>> {
+    let r = db.exec(
+        "SELECT id, resident_id, name, phone, relation, priority FROM contacts WHERE resident_id = ? ORDER BY priority, id",
+        &[text(resident_id)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| Contact {
+            id: row.str("id"),
+            resident_id: row.str("resident_id"),
+            name: row.str("name"),
+            phone: row.str("phone"),
+            relation: row.str("relation"),
+            priority: row.int("priority"),
+        })
+        .collect())
+}
+
+pub fn insert_device(db: &Db, d: &Device) -> StoreResult<()> {
+    if let Some(acct) = &d.dc09_account {
+        let r = db.exec(
+            "SELECT id FROM devices WHERE dc09_account = ?",
+            &[text(acct)],
+        )?;
+        if !r.rows.is_empty() {
+            // A clash with a stored record, not a malformed field: 409, still naming the field.
+            return Err(StoreError::conflict_on(
+                "dc09_account",
+                "dc09_account: already assigned to another device",
+            ));
+        }
+    }
+    db.exec(
+        &format!("INSERT INTO devices ({DEVICE_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?)"),
+        &[
+            text(&d.id),
+            text(&d.resident_id),
+            text(&d.kind),
+            text(&d.protocol),
+            opt_text(d.dc09_account.clone()),
+            text(&d.secret_sealed),
+            opt_int(d.heartbeat_interval_s),
+            opt_int(d.last_seen_at),
+            opt_int(d.last_heartbeat_at),
+            int(d.created_at),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn get_device(db: &Db, id: &str) -> StoreResult<Option<Device>> {
+    let r = db.exec(
+        &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?"),
+        &[text(id)],
+    )?;
+    Ok(rows(&r).next().map(|row| device_from(&row)))
+}
+
+/// [`device_with_owner`]'s query, put together at compile time: it runs on every device event,
+/// and formatting it at run time cost more than the rest of the function.
+const DEVICE_WITH_OWNER: &str = concat!(
+    "SELECT ",
+    device_columns!(aliased; "d", "d_":),
+    resident_columns!(aliased; "r", "r_":),
+    "(SELECT json_group_array(json_array(c.id, c.name, c.phone, c.relation, c.priority))
+       FROM contacts c WHERE c.resident_id = r.id) AS contacts_json
+     FROM devices d JOIN residents r ON r.id = d.resident_id
+     WHERE d.id = ? AND d.retired_at IS NULL"
+);
+
+/// A device with its resident and the resident's contacts, in one query: the webhook needs all
+/// three for every event, and each query is a host call.
+pub fn device_with_owner(db: &Db, id: &str) -> StoreResult<Option<(Device, Resident, Vec<Contact>)>> {
+    let r = db.exec(DEVICE_WITH_OWNER, &[text(id)])?;
+    let Some(row) = rows(&r).next() else {
+        return Ok(None);
+    };
+    let device = device_from(&row.prefixed("d_"));
+    let resident = resident_from(&row.prefixed("r_"));
+    let listed: Vec<(String, String, String, String, i64)> =
+        serde_json::from_str(&row.str("contacts_json"))
+            .map_err(|e| StoreError::Internal(format!("contacts of {}: {e}", resident.id)))?;
+    let mut contacts: Vec<Contact> = listed
+        .into_iter()
+        .map(|(id, name, phone, relation, priority)| Contact {
+            id,
+            resident_id: resident.id.clone(),
+            name,
+            phone,
+            relation,
+            priority,
+        })
+        .collect();
+    // json_group_array does not promise an order; contacts_of's order is the contract.
+    contacts.sort_by(|a, b| (a.priority, &a.id).cmp(&(b.priority, &b.id)));
+    Ok(Some((device, resident, contacts)))
+}
+
+pub fn devices_of(db: &Db, resident_id: &str) -> StoreResult<Vec<Device>> {
+    let r = db.exec(
+        &format!("SELECT {DEVICE_COLS} FROM devices WHERE resident_id = ? ORDER BY created_at"),
+        &[text(resident_id)],
+    )?;
+    Ok(rows(&r).map(|row| device_from(&row)).collect())
+}
+
+/// Residents being monitored (active, enrolment not past its end) whose last activity is older
+/// than their threshold.
+pub fn inactive_residents(db: &Db, now: i64) -> StoreResult<Vec<Resident>> {
+    let r = db.exec(
+        &format!(
+            "SELECT {RESIDENT_COLS} FROM residents r
+             WHERE r.status = 'active'
+               AND (r.eligibility_until IS NULL OR r.eligibility_until > ?)
+               AND EXISTS (SELECT 1 FROM devices d WHERE d.resident_id = r.id AND d.retired_at IS NULL)
+               AND COALESCE(last_activity_at, created_at) + inactivity_threshold_minutes * 60000 <= ?"
+        ),
+        &[int(now), int(now)],
+    )?;
+    Ok(rows(&r).map(|row| resident_from(&row)).collect())
+}
+
+/// Devices that missed two heartbeat intervals (in service, of residents being monitored).
+pub fn offline_devices(db: &Db, now: i64) -> StoreResult<Vec<Device>> {
+    let r = db.exec(
+        &format!(
+            "SELECT {DEVICE_COLS} FROM devices
+             WHERE heartbeat_interval_s IS NOT NULL AND retired_at IS NULL
+               AND resident_id IN (SELECT id FROM residents WHERE status = 'active')
+               AND COALESCE(last_heartbeat_at, created_at) + heartbeat_interval_s * 2000 <= ?"
+        ),
+        &[int(now)],
+    )?;
+    Ok(rows(&r).map(|row| device_from(&row)).collect())
+}
+
+/// The resident's supervised devices other than `except` that are offline at `now` (by the same
+/// rule as [`offline_devices`]).
+pub fn offline_devices_of(
+    db: &Db,
+    resident_id: &str,
+    except: &str,
+    now: i64,
+) -> StoreResult<Vec<String>> {
+    let r = db.exec(
+        "SELECT id FROM devices
+         WHERE resident_id = ? AND id <> ? AND heartbeat_interval_s IS NOT NULL AND retired_at IS NULL
+           AND COALESCE(last_heartbeat_at, created_at) + heartbeat_interval_s * 2000 <= ?",
+        &[text(resident_id), text(except), int(now)],
+    )?;
+    Ok(rows(&r).map(|row| row.str("id")).collect())
+}
+
+// ---- Enrolment lifecycle: suspend, resume, unenrol, retire devices, change records. ----
+
+/// `active`, `suspended` (monitoring paused) or `unenrolled`.
+pub const STATUSES: &[&str] = &["active", "suspended", "unenrolled"];
+
+/// A resident's enrolment status, its reason and (for a suspension) the expected return.
+pub struct Status {
+    pub status: String,
+    pub reason: Option<String>,
+    pub until: Option<i64>,
+    pub changed_at: Option<i64>,
+}
+
+pub fn status_of(db: &Db, resident_id: &str) -> StoreResult<Option<Status>> {
+    let r = db.exec(
+        "SELECT status, status_reason, status_until, status_changed_at FROM residents WHERE id = ?",
+        &[text(resident_id)],
+    )?;
+    Ok(rows(&r).next().map(|row| Status {
+        status: row.str("status"),
+        reason: row.opt_str("status_reason"),
+        until: row.opt_int("status_until"),
+        changed_at: row.opt_int("status_changed_at"),
+    }))
+}
+
+pub fn set_status(
+    db: &Db,
+    resident_id: &str,
+    status: &str,
+    reason: Option<&str>,
+    until: Option<i64>,
+    now: i64,
+) -> StoreResult<()> {
+    db.exec(
+        "UPDATE residents SET status = ?, status_reason = ?, status_until = ?, status_changed_at = ? WHERE id = ?",
+        &[text(status), opt_text(reason), opt_int(until), int(now), text(resident_id)],
+    )?;
+    Ok(())
+}
+
+/// Takes a device out of service: its events are refused from now on. Returns false if it
+/// was already retired.
+pub fn retire_device(db: &Db, device_id: &str, now: i64) -> StoreResult<bool> {
+    db.exec(
+        "UPDATE devices SET retired_at = ? WHERE id = ? AND retired_at IS NULL",
+        &[int(now), text(device_id)],
+    )?;
+    Ok(db.changes() == 1)
+}
+
+/// Retires every device of a resident; returns how many were in service.
+pub fn retire_devices_of(db: &Db, resident_id: &str, now: i64) -> StoreResult<u64> {
+    db.exec(
+        "UPDATE devices SET retired_at = ? WHERE resident_id = ? AND retired_at IS NULL",
+        &[int(now), text(resident_id)],
+    )?;
+    Ok(db.changes())
+}
+
+/// Ids of a resident's retired devices.
+pub fn retired_devices_of(db: &Db, resident_id: &str) -> StoreResult<Vec<String>> {
+    let r = db.exec(
+        "SELECT id FROM devices WHERE resident_id = ? AND retired_at IS NOT NULL ORDER BY retired_at",
+        &[text(resident_id)],
+    )?;
+    Ok(rows(&r).map(|row| row.str("id")).collect())
+}
+
+/// Sets one column of a resident (the caller has validated the value).
+pub fn set_field(
+    db: &Db,
+    resident_id: &str,
+    column: &str,
+    value: spin_sdk::sqlite3::Value,
+) -> StoreResult<()> {
+    const COLUMNS: &[&str] = &[
+        "phone",
+        "address",
+        "dong",
+        "latitude",
+        "longitude",
+        "medical_notes",
+        "inactivity_threshold_minutes",
+        "eligibility_until",
+    ];
+    if !COLUMNS.contains(&column) {
+        return Err(StoreError::Internal(format!(
+            "not a changeable column: {column}"
+        )));
+    }
+    db.exec(
+        &format!("UPDATE residents SET {column} = ? WHERE id = ?"),
+        &[value, text(resident_id)],
+    )?;
+    Ok(())
+}
+
+/// Records who changed which fields of a resident (names only, never values).
+pub fn record_change(
+    db: &Db,
+    resident_id: &str,
+    by: &str,
+    action: &str,
+    fields: &[&str],
+    note: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
+    db.exec(
+        "INSERT INTO resident_changes (resident_id, at, by_staff, action, fields, note) VALUES (?,?,?,?,?,?)",
+        &[text(resident_id), int(now), text(by), text(action), text(fields.join(",")), opt_text(note)],
+    )?;
+    Ok(())
+}
+
+pub fn changes_of(db: &Db, resident_id: &str) -> StoreResult<Vec<serde_json::Value>> {
+    let r = db.exec(
+        "SELECT at, by_staff, action, fields, note FROM resident_changes WHERE resident_id = ? ORDER BY id",
+        &[text(resident_id)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| {
+            let fields = row.str("fields");
+            serde_json::json!({
+                "at": safetynet_wire::time::to_rfc3339(row.int("at")),
+                "by": row.str("by_staff"),
+                "action": row.str("action"),
+                "fields": fields.split(',').filter(|f| !f.is_empty()).collect::<Vec<_>>(),
+                "note": row.opt_str("note"),
+            })
+        })
+        .collect())
+}
+
+/// Active residents whose enrolment ends within `(now, by]` and whose centre has not been
+/// warned about that end date: (id, dong, end).
+pub fn enrolments_ending(db: &Db, now: i64, by: i64) -> StoreResult<Vec<(String, String, i64)>> {
+    let r = db.exec(
+        "SELECT id, dong, eligibility_until FROM residents
+         WHERE status = 'active' AND eligibility_until > ? AND eligibility_until <= ?
+           AND (end_warned_for IS NULL OR end_warned_for <> eligibility_until)",
+        &[int(now), int(by)],
+    )?;
+    Ok(rows(&r)
+        .map(|row| (row.str("id"), row.str("dong"), row.int("eligibility_until")))
+        .collect())
+}
+
+/// Records that the centre was warned about this end date (a new end date warns again).
+pub fn mark_end_warned(db: &Db, resident_id: &str, until: i64) -> StoreResult<()> {
+    db.exec(
+        "UPDATE residents SET end_warned_for = ? WHERE id = ?",
+        &[int(until), text(resident_id)],
+    )?;
+    Ok(())
+}
