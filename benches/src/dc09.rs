@@ -20,13 +20,14 @@ use safetynet_dc09::{
     decode, decode_unchecked, encode, scan, ContactId, FixedPad, Key, Message, NoKeys, Payload,
     Qualifier, Scan, Token,
 };
+use safetynet_test_support::{forward_lines, suite_variables, ChildGuard, Received, Sink};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::case::Cx;
@@ -112,54 +113,9 @@ const HEARTBEAT_GATEWAYS: usize = 250;
 const HEARTBEATS_PER_SEC: u64 = 500;
 const EMERGENCIES_PER_SEC: u64 = 50;
 
-/// The fake 119 (and SMS gateway): when each dispatch arrived, for which device.
-struct Sink {
-    origin: String,
-    dispatches: Arc<Mutex<Vec<(Instant, String, String)>>>,
-    server: Arc<tiny_http::Server>,
-}
-
-impl Sink {
-    fn start() -> Result<Sink> {
-        let server =
-            Arc::new(tiny_http::Server::http("127.0.0.1:0").map_err(|e| anyhow::anyhow!("{e}"))?);
-        let origin = format!(
-            "http://{}",
-            server.server_addr().to_ip().context("ip listener")?
-        );
-        let dispatches = Arc::new(Mutex::new(Vec::new()));
-        let (s, d) = (server.clone(), dispatches.clone());
-        std::thread::spawn(move || {
-            for mut req in s.incoming_requests() {
-                let at = Instant::now();
-                let mut body = Vec::new();
-                let _ = req.as_reader().read_to_end(&mut body);
-                if req.url().starts_with("/dispatch") {
-                    let v: Value = serde_json::from_slice(&body).unwrap_or_default();
-                    let device = v["device"]["id"].as_str().unwrap_or_default().to_string();
-                    let key = req
-                        .headers()
-                        .iter()
-                        .find(|h| h.field.equiv("idempotency-key"))
-                        .map(|h| h.value.to_string())
-                        .unwrap_or_default();
-                    d.lock().unwrap().push((at, device, key));
-                }
-                let _ = req.respond(tiny_http::Response::from_string("{}"));
-            }
-        });
-        Ok(Sink {
-            origin,
-            dispatches,
-            server,
-        })
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        self.server.unblock();
-    }
+/// Whether the fake 119 (and SMS gateway) received `r` as a 119 dispatch.
+fn is_dispatch(r: &Received) -> bool {
+    r.path.starts_with("/dispatch")
 }
 
 fn call(cx: &Cx, addr: SocketAddr, method: &str, path: &str, body: &Value) -> Result<Value> {
@@ -179,27 +135,11 @@ fn call(cx: &Cx, addr: SocketAddr, method: &str, path: &str, body: &Value) -> Re
     Ok(serde_json::from_slice(&bytes)?)
 }
 
+/// A running `safetynet-bridge`, stopped (SIGTERM, then SIGKILL after 10 s) when dropped.
 struct BridgeProc {
-    child: Child,
+    _process: ChildGuard,
     tcp: SocketAddr,
     udp: SocketAddr,
-}
-
-impl Drop for BridgeProc {
-    fn drop(&mut self) {
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn start_bridge(dir: &std::path::Path, config: &str) -> Result<BridgeProc> {
@@ -207,21 +147,16 @@ fn start_bridge(dir: &std::path::Path, config: &str) -> Result<BridgeProc> {
     ensure!(bin.is_file(), "{} missing: run `make build`", bin.display());
     let path = dir.join("bridge.toml");
     std::fs::write(&path, config)?;
-    let mut child = Command::new(&bin)
-        .arg("--config")
-        .arg(&path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(dir.join("bridge.stderr.log"))?)
-        .spawn()
-        .context("starting safetynet-bridge")?;
-    let out = BufReader::new(child.stdout.take().expect("piped"));
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in out.lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let mut process = ChildGuard::spawn(
+        Command::new(&bin)
+            .arg("--config")
+            .arg(&path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.join("bridge.stderr.log"))?),
+    )
+    .context("starting safetynet-bridge")?;
+    let rx = forward_lines(process.child_mut().stdout.take().expect("piped"), Some);
     let (mut tcp, mut udp) = (None, None);
     loop {
         match rx.recv_timeout(Duration::from_secs(30)) {
@@ -234,7 +169,7 @@ fn start_bridge(dir: &std::path::Path, config: &str) -> Result<BridgeProc> {
                 }
             }
             Err(_) => {
-                let _ = child.kill();
+                let _ = process.kill();
                 bail!(
                     "the bridge did not start; see {}",
                     dir.join("bridge.stderr.log").display()
@@ -243,7 +178,7 @@ fn start_bridge(dir: &std::path::Path, config: &str) -> Result<BridgeProc> {
         }
     }
     Ok(BridgeProc {
-        child,
+        _process: process,
         tcp: tcp.context("no dc09-tcp")?,
         udp: udp.context("no dc09-udp")?,
     })
@@ -275,19 +210,18 @@ fn pct(sorted: &[f64], p: f64) -> f64 {
 
 /// Emergency frame → 119 dispatch, under heartbeat load.
 pub fn end_to_end(cx: &Cx) -> Result<Row> {
-    let sink = Sink::start()?;
+    // The fake 119 (and SMS gateway): when each dispatch arrived, for which device.
+    let sink = Sink::bind("127.0.0.1:0").map_err(|e| anyhow::anyhow!("{e}"))?;
     let dir = cx.state_dir("dc09-e2e")?;
+    let mut variables = vec![
+        format!("admin_token={ADMIN}"),
+        "secret_key=bench-master-key".into(),
+    ];
+    variables.extend(suite_variables(&sink, &sink));
     let suite = HostCmd {
         bin: cx.host.bin.clone(),
         manifest: hostproc::root().join("spin.toml"),
-        variables: vec![
-            format!("admin_token={ADMIN}"),
-            "secret_key=bench-master-key".into(),
-            format!("dispatch_url={}/dispatch", sink.origin),
-            format!("dispatch_origin={}", sink.origin),
-            format!("sms_url={}/sms", sink.origin),
-            format!("sms_origin={}", sink.origin),
-        ],
+        variables,
         ..Default::default()
     };
     let mut host = suite.start(&dir)?;
@@ -421,7 +355,7 @@ pub fn end_to_end(cx: &Cx) -> Result<Row> {
         );
     }
     let deadline = Instant::now() + Duration::from_secs(60);
-    while sink.dispatches.lock().unwrap().len() < EMERGENCIES && Instant::now() < deadline {
+    while sink.count(is_dispatch) < EMERGENCIES && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     let hb_window = start.elapsed();
@@ -449,7 +383,17 @@ pub fn end_to_end(cx: &Cx) -> Result<Row> {
 
     // Heartbeats were really carried through too: count what the suite stored.
     let stored_hb = count_hb();
-    let dispatches = sink.dispatches.lock().unwrap().clone();
+    let dispatches: Vec<(Instant, String, String)> = sink
+        .received()
+        .iter()
+        .filter(|r| is_dispatch(r))
+        .map(|r| {
+            let v: Value = serde_json::from_str(&r.body).unwrap_or_default();
+            let device = v["device"]["id"].as_str().unwrap_or_default().to_string();
+            let key = r.header("idempotency-key").unwrap_or_default().to_string();
+            (r.at, device, key)
+        })
+        .collect();
     let mut lat = Vec::new();
     let mut seen = HashSet::new();
     let keys: HashSet<&String> = dispatches.iter().map(|(_, _, k)| k).collect();

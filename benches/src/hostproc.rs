@@ -1,24 +1,18 @@
 //! Starting and stopping `safetynet-host` as a real process, as an operator would.
 
 use anyhow::{bail, ensure, Context, Result};
-use std::io::{BufRead, BufReader};
+use safetynet_test_support::{forward_lines, try_free_port, ChildGuard};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+
+pub use safetynet_test_support::{real_spin, workspace_root as root};
 
 /// How long the host may take to print its address (a cold start compiles every component).
 pub const START_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long the host may take to exit after SIGTERM before it is killed.
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The workspace root (where `target/` and `tests/fixtures/spin.toml` are).
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("benches/ has a parent")
-        .to_path_buf()
-}
 
 /// A fresh, empty directory `target/bench-state/<label>-<pid>`.
 pub fn fresh_state_dir(label: &str) -> Result<PathBuf> {
@@ -28,12 +22,6 @@ pub fn fresh_state_dir(label: &str) -> Result<PathBuf> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir)
-}
-
-/// The real Spin 4.0.2 CLI beside the project (`../shared/tools/real-spin`), if present.
-pub fn real_spin() -> Option<PathBuf> {
-    let script = root().parent()?.join("shared/tools/real-spin");
-    script.is_file().then_some(script)
 }
 
 /// What every host process of the bench is given.
@@ -76,11 +64,7 @@ impl HostCmd {
         let stderr_log = state_dir.join("host.stderr.log");
         let mut cmd = self.command("up", state_dir);
         let listen = if self.real_spin {
-            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
-            let port = std::net::TcpListener::bind("127.0.0.1:0")?
-                .local_addr()?
-                .port();
-            format!("127.0.0.1:{port}")
+            format!("127.0.0.1:{}", try_free_port()?)
         } else {
             "127.0.0.1:0".to_string()
         };
@@ -91,26 +75,26 @@ impl HostCmd {
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&stderr_log)?);
         let spawned = Instant::now();
-        let mut child = cmd
-            .spawn()
-            .with_context(|| format!("starting {}", self.bin.display()))?;
-        let stdout = child.stdout.take().expect("piped");
-        let (tx, rx) = std::sync::mpsc::channel();
+        // Real Spin runs in a process group of its own and is stopped and measured as a group.
+        let process = if self.real_spin {
+            ChildGuard::spawn_group(&mut cmd)
+        } else {
+            ChildGuard::spawn(&mut cmd)
+        };
+        let mut process = process
+            .with_context(|| format!("starting {}", self.bin.display()))?
+            .with_grace(STOP_TIMEOUT);
+        let stdout = process.child_mut().stdout.take().expect("piped");
         // Keeps draining stdout after the address line so the host never blocks on the pipe;
         // ends at EOF, when the host exits.
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("Serving http://") {
-                    let _ = tx.send(addr.trim().to_string());
-                }
-            }
+        let rx = forward_lines(stdout, |line| {
+            Some(line.strip_prefix("Serving http://")?.trim().to_string())
         });
         let mut host = Host {
-            child,
+            process,
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             spawned,
             stderr_log,
-            group: self.real_spin,
         };
         let line = match rx.recv_timeout(START_TIMEOUT) {
             Ok(line) => line,
@@ -135,27 +119,26 @@ impl HostCmd {
     }
 }
 
-/// A running `safetynet-host up`, stopped (SIGTERM, then SIGKILL) when dropped.
+/// A running `safetynet-host up`, stopped (SIGTERM, then SIGKILL) when dropped. Real Spin is
+/// signalled and measured as its process group.
 pub struct Host {
-    child: Child,
+    process: ChildGuard,
     pub addr: SocketAddr,
     /// When the process was spawned.
     pub spawned: Instant,
     pub stderr_log: PathBuf,
-    /// Signalled and measured as a process group (real Spin).
-    group: bool,
 }
 
 impl Host {
     /// The host's process id (e.g. to read its memory peak from /proc).
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.id()
     }
 
     /// CPU time (user + system) the host has used so far, from /proc; `None` off Linux. For
     /// real Spin, the sum over its process group (its server is a child process).
     pub fn cpu_time(&self) -> Option<Duration> {
-        let ticks: u64 = if self.group {
+        let ticks: u64 = if self.process.leads_group() {
             std::fs::read_dir("/proc")
                 .ok()?
                 .filter_map(|e| proc_ticks(&e.ok()?.path().join("stat")))
@@ -172,32 +155,12 @@ impl Host {
 
     /// The exit status if the host has already exited by itself (a crash during a case).
     pub fn exited(&mut self) -> Option<ExitStatus> {
-        self.child.try_wait().ok().flatten()
+        self.process.try_wait()
     }
 
     /// SIGTERM, as an operator would; SIGKILL if the host has not exited in 10 s.
     pub fn stop(&mut self) -> Result<ExitStatus> {
-        if let Some(status) = self.exited() {
-            return Ok(status);
-        }
-        self.signal(libc::SIGTERM);
-        let deadline = Instant::now() + STOP_TIMEOUT;
-        while Instant::now() < deadline {
-            if let Some(status) = self.exited() {
-                return Ok(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        self.signal(libc::SIGKILL);
-        Ok(self.child.wait()?)
-    }
-
-    fn signal(&self, sig: libc::c_int) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: signalling our own child (or the process group it leads) by its pid.
-        unsafe {
-            libc::kill(if self.group { -pid } else { pid }, sig);
-        }
+        Ok(self.process.stop()?)
     }
 
     /// The last `n` lines the host wrote to stderr.
@@ -205,12 +168,6 @@ impl Host {
         let text = std::fs::read_to_string(&self.stderr_log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(n)..].join("\n")
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        let _ = self.stop();
     }
 }
 

@@ -9,9 +9,10 @@ use anyhow::{ensure, Context, Result};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Request;
+use safetynet_test_support::{suite_variables, Sink};
 use serde_json::{json, Value};
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use crate::case::Cx;
 use crate::hostproc::{self, HostCmd};
@@ -24,52 +25,6 @@ const ADMIN: &str = "bench-admin-token";
 
 pub const TARGET_EVENTS_PER_SEC: f64 = 3_000.0;
 pub const TARGET_P99_MS: f64 = 25.0;
-
-/// A local stand-in for 119 and the SMS gateway that counts what arrives.
-struct Sink {
-    origin: String,
-    keys: Arc<Mutex<Vec<String>>>,
-    server: Arc<tiny_http::Server>,
-}
-
-impl Sink {
-    fn start() -> Result<Sink> {
-        let server =
-            Arc::new(tiny_http::Server::http("127.0.0.1:0").map_err(|e| anyhow::anyhow!("{e}"))?);
-        let origin = format!(
-            "http://{}",
-            server.server_addr().to_ip().context("ip listener")?
-        );
-        let keys = Arc::new(Mutex::new(Vec::new()));
-        let (s, k) = (server.clone(), keys.clone());
-        std::thread::spawn(move || {
-            for mut req in s.incoming_requests() {
-                let mut sink = Vec::new();
-                let _ = req.as_reader().read_to_end(&mut sink);
-                let key = req
-                    .headers()
-                    .iter()
-                    .find(|h| h.field.equiv("idempotency-key"))
-                    .map(|h| h.value.to_string());
-                k.lock()
-                    .unwrap()
-                    .push(format!("{} {}", req.url(), key.unwrap_or_default()));
-                let _ = req.respond(tiny_http::Response::from_string("{}"));
-            }
-        });
-        Ok(Sink {
-            origin,
-            keys,
-            server,
-        })
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        self.server.unblock();
-    }
-}
 
 fn api(method: &str, path: &str, body: &Value) -> Req {
     Request::builder()
@@ -111,20 +66,19 @@ pub fn run_spin(cx: &Cx) -> Result<Row> {
 }
 
 fn run_on(cx: &Cx, label: &str, bin: std::path::PathBuf, real_spin: bool) -> Result<Row> {
-    let sink = Sink::start()?;
+    // A local stand-in for 119 and the SMS gateway that records what arrives.
+    let sink = Sink::bind("127.0.0.1:0").map_err(|e| anyhow::anyhow!("{e}"))?;
     let dir = cx.state_dir(label)?;
+    let mut variables = vec![
+        format!("admin_token={ADMIN}"),
+        "secret_key=bench-master-key".into(),
+    ];
+    variables.extend(suite_variables(&sink, &sink));
     let suite = HostCmd {
         bin,
         real_spin,
         manifest: hostproc::root().join("spin.toml"),
-        variables: vec![
-            format!("admin_token={ADMIN}"),
-            "secret_key=bench-master-key".into(),
-            format!("dispatch_url={}/dispatch", sink.origin),
-            format!("dispatch_origin={}", sink.origin),
-            format!("sms_url={}/sms", sink.origin),
-            format!("sms_origin={}", sink.origin),
-        ],
+        variables,
         ..Default::default()
     };
     let mut host = suite.start(&dir)?;
@@ -221,7 +175,15 @@ fn run_on(cx: &Cx, label: &str, bin: std::path::PathBuf, real_spin: bool) -> Res
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let incidents: i64 = db.query_row("SELECT COUNT(*) FROM incidents", [], |r| r.get(0))?;
-    let received = sink.keys.lock().unwrap().clone();
+    // "PATH IDEMPOTENCY-KEY" of each request the sink received.
+    let received: Vec<String> = sink
+        .received()
+        .iter()
+        .map(|r| {
+            let key = r.header("idempotency-key").unwrap_or_default();
+            format!("{} {key}", r.path)
+        })
+        .collect();
     let dispatch_keys: HashSet<&String> = received
         .iter()
         .filter(|k| k.starts_with("/dispatch"))

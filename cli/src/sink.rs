@@ -3,6 +3,7 @@
 
 use anyhow::{anyhow, Result};
 use clap::Args;
+use safetynet_test_support::{Received, Sink};
 
 #[derive(Args)]
 pub struct SinkArgs {
@@ -12,33 +13,65 @@ pub struct SinkArgs {
 }
 
 pub fn run(a: SinkArgs) -> Result<()> {
-    let mut threads = Vec::new();
+    let mut sinks = Vec::new();
     for addr in a.listen {
-        let server = tiny_http::Server::http(&addr).map_err(|e| anyhow!("--listen {addr}: {e}"))?;
-        threads.push(std::thread::spawn(move || {
-            for mut req in server.incoming_requests() {
-                let mut body = String::new();
-                let _ = req.as_reader().read_to_string(&mut body);
-                let key = req
-                    .headers()
-                    .iter()
-                    .find(|h| h.field.equiv("idempotency-key"))
-                    .map(|h| h.value.to_string())
-                    .unwrap_or_default();
-                let pretty = serde_json::from_str::<serde_json::Value>(&body)
-                    .and_then(|v| serde_json::to_string_pretty(&v))
-                    .unwrap_or(body);
-                println!(
-                    "── {addr} {} {} (Idempotency-Key: {key})\n{pretty}",
-                    req.method(),
-                    req.url()
-                );
-                let _ = req.respond(tiny_http::Response::from_string("{\"ok\":true}"));
-            }
-        }));
+        let shown = addr.clone();
+        let sink = Sink::serve(addr.as_str(), move |r| println!("{}", describe(&shown, r)))
+            .map_err(|e| anyhow!("--listen {addr}: {e}"))?;
+        sinks.push(sink);
     }
-    for t in threads {
-        let _ = t.join();
+    for sink in sinks {
+        sink.run_forever();
     }
     Ok(())
+}
+
+/// What is printed for a request `r` received on `addr`: a header line, then the body (as
+/// indented JSON when it is JSON).
+fn describe(addr: &str, r: &Received) -> String {
+    let key = r.header("idempotency-key").unwrap_or_default();
+    let pretty = serde_json::from_str::<serde_json::Value>(&r.body)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| r.body.clone());
+    format!(
+        "── {addr} {} {} (Idempotency-Key: {key})\n{pretty}",
+        r.method, r.path
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    fn received(body: &str, headers: &[(&str, &str)]) -> Received {
+        Received {
+            at: Instant::now(),
+            method: "POST".into(),
+            path: "/dispatch".into(),
+            headers: headers
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn prints_the_key_and_indented_json() {
+        let r = received(r#"{"a":1}"#, &[("Idempotency-Key", "inc-1/dispatch119")]);
+        assert_eq!(
+            describe("127.0.0.1:9119", &r),
+            "── 127.0.0.1:9119 POST /dispatch (Idempotency-Key: inc-1/dispatch119)\n{\n  \"a\": 1\n}"
+        );
+    }
+
+    #[test]
+    fn prints_other_bodies_as_they_are() {
+        let r = received("not json", &[]);
+        assert_eq!(
+            describe("127.0.0.1:9120", &r),
+            "── 127.0.0.1:9120 POST /dispatch (Idempotency-Key: )\nnot json"
+        );
+    }
 }

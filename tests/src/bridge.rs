@@ -2,29 +2,23 @@
 //! broker, the Python senders in `tests/python` (pysiaalarm, paho-mqtt from the repo's
 //! `.venv`), a TCP proxy that can take the suite away, and reading the suite's stored events.
 
+use safetynet_test_support::{forward_lines, on_lines, ChildGuard};
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::root;
 
-/// A port that was free a moment ago (for listeners that must keep their port across restarts).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use safetynet_test_support::free_port;
 
-/// A running `safetynet-bridge`, stopped (SIGTERM) when dropped.
+/// A running `safetynet-bridge`, stopped (SIGTERM, then SIGKILL after 10 s) when dropped.
 pub struct Bridge {
-    child: Child,
+    process: ChildGuard,
     pub config: PathBuf,
     pub stderr_log: PathBuf,
     pub dc09_tcp: Option<SocketAddr>,
@@ -48,24 +42,19 @@ impl Bridge {
         let dir = config.parent().unwrap();
         let n = std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
         let stderr_log = dir.join(format!("bridge.stderr.{n}.log"));
-        let mut child = Command::new(bin)
-            .arg("--config")
-            .arg(config)
-            .env("SAFETYNET_BRIDGE_LOG_LEVEL", "info,safetynet_bridge=debug")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr_log).unwrap())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
+        let mut process = ChildGuard::spawn(
+            Command::new(bin)
+                .arg("--config")
+                .arg(config)
+                .env("SAFETYNET_BRIDGE_LOG_LEVEL", "info,safetynet_bridge=debug")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(std::fs::File::create(&stderr_log).unwrap()),
+        )
+        .unwrap();
+        let rx = forward_lines(process.child_mut().stdout.take().unwrap(), Some);
         let mut b = Bridge {
-            child,
+            process,
             config: config.to_path_buf(),
             stderr_log,
             dc09_tcp: None,
@@ -89,7 +78,7 @@ impl Bridge {
                     }
                 }
                 Err(_) => {
-                    let _ = b.child.kill();
+                    let _ = b.process.kill();
                     panic!("bridge did not start:\n{}", b.stderr());
                 }
             }
@@ -102,8 +91,7 @@ impl Bridge {
 
     /// SIGKILL: no chance to flush or finish anything.
     pub fn kill9(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.process.kill();
     }
 
     /// The value of one metric line (`name{labels}` exactly as exported), 0 if absent.
@@ -131,26 +119,9 @@ impl Bridge {
     }
 }
 
-impl Drop for Bridge {
-    fn drop(&mut self) {
-        unsafe {
-            libc::kill(self.child.id() as i32, libc::SIGTERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A real mosquitto broker on an ephemeral port.
+/// A real mosquitto broker on an ephemeral port, killed (SIGKILL) when dropped.
 pub struct Mosquitto {
-    child: Child,
+    _process: ChildGuard,
     pub port: u16,
 }
 
@@ -171,26 +142,24 @@ impl Mosquitto {
             format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n"),
         )
         .unwrap();
-        let child = Command::new(bin)
-            .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("mosquitto.log")).unwrap())
-            .spawn()
-            .unwrap();
+        let process = ChildGuard::spawn(
+            Command::new(bin)
+                .arg("-c")
+                .arg(&conf)
+                .stdout(Stdio::null())
+                .stderr(std::fs::File::create(dir.join("mosquitto.log")).unwrap()),
+        )
+        .unwrap()
+        .with_grace(Duration::ZERO);
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "mosquitto did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        Mosquitto { child, port }
-    }
-}
-
-impl Drop for Mosquitto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        Mosquitto {
+            _process: process,
+            port,
+        }
     }
 }
 
@@ -238,35 +207,35 @@ pub fn run_python(name: &str, args: &[&str], stdin: &str) -> Vec<Value> {
         .collect()
 }
 
-/// A long-running script whose stdout JSON lines are collected as they come.
+/// A long-running script whose stdout JSON lines are collected as they come; killed (SIGKILL)
+/// when dropped.
 pub struct PyProcess {
-    child: Child,
+    process: ChildGuard,
     pub lines: Arc<Mutex<Vec<Value>>>,
     stderr_log: PathBuf,
 }
 
 impl PyProcess {
     pub fn spawn(name: &str, args: &[&str], stderr_log: PathBuf) -> PyProcess {
-        let mut child = Command::new(python())
-            .arg(script(name))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr_log).unwrap())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
+        let mut process = ChildGuard::spawn(
+            Command::new(python())
+                .arg(script(name))
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(std::fs::File::create(&stderr_log).unwrap()),
+        )
+        .unwrap()
+        .with_grace(Duration::ZERO);
         let lines = Arc::new(Mutex::new(Vec::new()));
         let l = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                    l.lock().unwrap().push(v);
-                }
+        on_lines(process.child_mut().stdout.take().unwrap(), move |line| {
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                l.lock().unwrap().push(v);
             }
         });
         PyProcess {
-            child,
+            process,
             lines,
             stderr_log,
         }
@@ -296,19 +265,11 @@ impl PyProcess {
     }
 
     pub fn kill9(mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = self.process.kill();
     }
 
     pub fn wait(mut self) -> bool {
-        self.child.wait().map(|s| s.success()).unwrap_or(false)
-    }
-}
-
-impl Drop for PyProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.wait().map(|s| s.success()).unwrap_or(false)
     }
 }
 

@@ -1,22 +1,18 @@
 //! Test harness: start the host as a real process on an ephemeral port, talk HTTP to it, and
-//! run fake upstream endpoints (119 dispatch, SMS gateway) that record what they receive.
+//! run fake upstream endpoints (119 dispatch, SMS gateway) that record what they receive
+//! ([`Sink`], from `safetynet-test-support`, also known here as [`FakeEndpoint`]).
 
 pub mod bridge;
 pub mod suite;
 
-use std::io::{BufRead, BufReader};
+use safetynet_test_support::{forward_lines, free_port, ChildGuard};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-/// The workspace root (where `spin.toml` and `target/` are).
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
+/// The name these tests have always given a [`Sink`].
+pub use safetynet_test_support::Sink as FakeEndpoint;
+pub use safetynet_test_support::{real_spin, workspace_root as root, Received, Sink};
 
 fn binary(name: &str) -> PathBuf {
     let p = root().join("target/release").join(name);
@@ -79,13 +75,6 @@ impl Runtime {
     }
 }
 
-/// The real Spin 4.0.2 CLI beside the project (`../shared/tools/real-spin`), if this machine
-/// has it.
-pub fn real_spin() -> Option<PathBuf> {
-    let script = root().parent()?.join("shared/tools/real-spin");
-    script.is_file().then_some(script)
-}
-
 /// Skips a test (returns true, after saying why) when it needs real Spin and there is none.
 pub fn skip_without_spin(test: &str) -> bool {
     if real_spin().is_some() {
@@ -95,19 +84,10 @@ pub fn skip_without_spin(test: &str) -> bool {
     true
 }
 
-/// A free local port, for runtimes that must be told one (real Spin prints the address it was
-/// given, not the one the kernel chose for port 0).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A running `safetynet-host up` or `spin up`, stopped when dropped.
+/// A running `safetynet-host up` or `spin up`, stopped when dropped (SIGTERM, then SIGKILL
+/// after 10 s; real Spin as its whole process group, since it serves from a child process).
 pub struct Host {
-    child: Child,
+    process: ChildGuard,
     pub base: String,
     pub stderr_log: PathBuf,
     pub runtime: Runtime,
@@ -155,9 +135,6 @@ impl Host {
                 c.arg("up")
                     .arg("--listen")
                     .arg(format!("127.0.0.1:{}", free_port()));
-                // `spin up` serves from a child process: give it a group of its own so that
-                // stopping (or killing) the group stops the server too.
-                std::os::unix::process::CommandExt::process_group(&mut c, 0);
                 c
             }
         };
@@ -170,28 +147,28 @@ impl Host {
                 args.next(); // and its value
             }
         }
-        let mut child = cmd
-            .arg("--from")
+        cmd.arg("--from")
             .arg(manifest)
             .arg("--state-dir")
             .arg(state_dir)
             .args(kept)
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(&stderr_log).unwrap())
-            .spawn()
-            .map_err(|e| e.to_string())?;
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(addr) = line.strip_prefix("Serving ") {
-                    let _ = tx.send(addr.trim().trim_end_matches('/').to_string());
-                }
-            }
+            .stderr(std::fs::File::create(&stderr_log).unwrap());
+        // `spin up` serves from a child process: it leads a group of its own, so that stopping
+        // (or killing) the group stops the server too.
+        let mut process = match runtime {
+            Runtime::Host => ChildGuard::spawn(&mut cmd),
+            Runtime::Spin => ChildGuard::spawn_group(&mut cmd),
+        }
+        .map_err(|e| e.to_string())?;
+        let stdout = process.child_mut().stdout.take().unwrap();
+        let rx = forward_lines(stdout, |line| {
+            let addr = line.strip_prefix("Serving ")?;
+            Some(addr.trim().trim_end_matches('/').to_string())
         });
         let mut host = Host {
-            child,
+            process,
             base: String::new(),
             stderr_log,
             runtime,
@@ -205,8 +182,7 @@ impl Host {
             }
             Err(_) => {
                 let log = host.stderr();
-                host.signal(libc::SIGKILL);
-                let _ = host.child.wait();
+                let _ = host.process.kill();
                 Err(log)
             }
         }
@@ -214,9 +190,8 @@ impl Host {
 
     /// A stand-in that has already exited (used while swapping hosts).
     pub fn placeholder() -> Host {
-        let child = Command::new("true").spawn().unwrap();
         Host {
-            child,
+            process: ChildGuard::spawn(&mut Command::new("true")).unwrap(),
             base: String::new(),
             stderr_log: PathBuf::new(),
             runtime: Runtime::Host,
@@ -227,44 +202,13 @@ impl Host {
         format!("{}{}", self.base, path)
     }
 
-    /// Stops with SIGKILL: no chance to flush anything (crash tests).
+    /// Stops with SIGKILL (real Spin's whole group): no chance to flush anything (crash tests).
     pub fn kill9(mut self) {
-        self.signal(libc::SIGKILL);
-        let _ = self.child.wait();
-    }
-
-    /// Signals the runtime: real Spin's whole process group (its server is a child process),
-    /// the host's one process.
-    fn signal(&self, sig: i32) {
-        let pid = self.child.id() as i32;
-        let target = match self.runtime {
-            Runtime::Host => pid,
-            Runtime::Spin => -pid,
-        };
-        // SAFETY: kill(2) with a pid (or group) of a child this struct owns and has not reaped.
-        unsafe {
-            libc::kill(target, sig);
-        }
+        let _ = self.process.kill();
     }
 
     pub fn stderr(&self) -> String {
         std::fs::read_to_string(&self.stderr_log).unwrap_or_default()
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        // SIGTERM first, as an operator would; the runtime shuts down gracefully.
-        self.signal(libc::SIGTERM);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        self.signal(libc::SIGKILL);
-        let _ = self.child.wait();
     }
 }
 
@@ -325,114 +269,4 @@ pub fn post(url: &str, body: &str) -> Answer {
         &[("content-type", "application/json")],
         Some(body),
     )
-}
-
-/// One request received by a [`FakeEndpoint`].
-#[derive(Debug, Clone)]
-pub struct Received {
-    pub method: String,
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl Received {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A local HTTP server standing in for 119 dispatch or the SMS gateway. It records every
-/// request and answers with the status currently set (so a test can make it fail for a while).
-pub struct FakeEndpoint {
-    pub origin: String,
-    pub received: Arc<Mutex<Vec<Received>>>,
-    status: Arc<Mutex<u16>>,
-    delay: Arc<Mutex<Duration>>,
-    server: Arc<tiny_http::Server>,
-}
-
-impl FakeEndpoint {
-    pub fn start() -> FakeEndpoint {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-        let origin = format!("http://{}", server.server_addr().to_ip().unwrap());
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let status = Arc::new(Mutex::new(200u16));
-        let delay = Arc::new(Mutex::new(Duration::ZERO));
-        let (s, r, st, d) = (
-            server.clone(),
-            received.clone(),
-            status.clone(),
-            delay.clone(),
-        );
-        std::thread::spawn(move || {
-            for mut req in s.incoming_requests() {
-                let mut body = String::new();
-                let _ = req.as_reader().read_to_string(&mut body);
-                let code = *st.lock().unwrap();
-                let rec = Received {
-                    method: req.method().to_string(),
-                    path: req.url().to_string(),
-                    headers: req
-                        .headers()
-                        .iter()
-                        .map(|h| (h.field.to_string(), h.value.to_string()))
-                        .collect(),
-                    body,
-                };
-                r.lock().unwrap().push(rec);
-                let wait = *d.lock().unwrap();
-                // Answered on a thread of its own, as a real gateway serves many senders at
-                // once: a slow answer to one sender does not hold up the next.
-                std::thread::spawn(move || {
-                    std::thread::sleep(wait);
-                    let _ = req.respond(
-                        tiny_http::Response::from_string("{\"ok\":true}").with_status_code(code),
-                    );
-                });
-            }
-        });
-        FakeEndpoint {
-            origin,
-            received,
-            status,
-            delay,
-            server,
-        }
-    }
-
-    pub fn set_status(&self, code: u16) {
-        *self.status.lock().unwrap() = code;
-    }
-
-    /// Answers each request only after `delay` (a slow receiver: the request is recorded on
-    /// arrival).
-    pub fn set_delay(&self, delay: Duration) {
-        *self.delay.lock().unwrap() = delay;
-    }
-
-    pub fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-
-    /// Waits until `pred` holds for the received list, or the timeout passes.
-    pub fn wait_for(&self, timeout: Duration, pred: impl Fn(&[Received]) -> bool) -> Vec<Received> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let got = self.received();
-            if pred(&got) || Instant::now() > deadline {
-                return got;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for FakeEndpoint {
-    fn drop(&mut self) {
-        self.server.unblock();
-    }
 }

@@ -4,7 +4,8 @@
 use serde_json::{json, Value};
 use std::path::PathBuf;
 
-use crate::{request, root, temp_dir, Answer, FakeEndpoint, Host};
+use crate::{request, root, temp_dir, Answer, Host, Sink};
+use safetynet_test_support::suite_variables;
 
 pub const ADMIN: &str = "test-admin-token";
 /// The SMS gateway's shared secret for caregivers' replies.
@@ -13,8 +14,8 @@ pub const SMS_REPLY_TOKEN: &str = "test-sms-gateway-secret";
 /// The suite on the host, with fake 119 and SMS endpoints.
 pub struct Suite {
     pub host: Host,
-    pub dispatch: FakeEndpoint,
-    pub sms: FakeEndpoint,
+    pub dispatch: Sink,
+    pub sms: Sink,
     pub state_dir: PathBuf,
     extra: Vec<String>,
 }
@@ -33,8 +34,8 @@ impl Suite {
 
     /// The suite on a copy of an existing database file (e.g. one written by an older version).
     pub fn start_seeded(label: &str, database: &std::path::Path) -> Suite {
-        let dispatch = FakeEndpoint::start();
-        let sms = FakeEndpoint::start();
+        let dispatch = Sink::start();
+        let sms = Sink::start();
         let state_dir = temp_dir(label);
         std::fs::copy(database, state_dir.join("sqlite_db.db")).unwrap();
         let host = Self::launch(&state_dir, &dispatch, &sms, &[]);
@@ -49,8 +50,8 @@ impl Suite {
 
     /// `extra` are more `up` flags, e.g. `--variable routing_policy=...`.
     pub fn start_with(label: &str, extra: &[&str]) -> Suite {
-        let dispatch = FakeEndpoint::start();
-        let sms = FakeEndpoint::start();
+        let dispatch = Sink::start();
+        let sms = Sink::start();
         let state_dir = temp_dir(label);
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
         let host = Self::launch(&state_dir, &dispatch, &sms, &extra);
@@ -63,22 +64,14 @@ impl Suite {
         }
     }
 
-    fn launch(
-        state_dir: &std::path::Path,
-        dispatch: &FakeEndpoint,
-        sms: &FakeEndpoint,
-        extra: &[String],
-    ) -> Host {
+    fn launch(state_dir: &std::path::Path, dispatch: &Sink, sms: &Sink, extra: &[String]) -> Host {
         let cache = root().join("target/test-cache");
-        let vars = [
+        let mut vars = vec![
             format!("admin_token={ADMIN}"),
             "secret_key=test-master-key".to_string(),
-            format!("dispatch_url={}/dispatch", dispatch.origin),
-            format!("dispatch_origin={}", dispatch.origin),
-            format!("sms_url={}/sms", sms.origin),
-            format!("sms_origin={}", sms.origin),
-            format!("sms_reply_token={SMS_REPLY_TOKEN}"),
         ];
+        vars.extend(suite_variables(dispatch, sms));
+        vars.push(format!("sms_reply_token={SMS_REPLY_TOKEN}"));
         let mut args: Vec<String> = vec!["--cache-dir".into(), cache.display().to_string()];
         for v in &vars {
             args.push("--variable".into());

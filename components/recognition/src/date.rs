@@ -1,4 +1,7 @@
-//! Calendar dates as `YYYY-MM-DD` strings: validation and ordering without a date library.
+//! Calendar dates as `YYYY-MM-DD` strings: validation and ordering, with the calendar (month
+//! lengths, leap years) left to `chrono`.
+
+use chrono::{Datelike, NaiveDate};
 
 /// Whether `s` is a real calendar date in `YYYY-MM-DD` form.
 pub fn is_valid(s: &str) -> bool {
@@ -7,6 +10,13 @@ pub fn is_valid(s: &str) -> bool {
 
 /// (year, month, day) of a valid date.
 pub fn parse(s: &str) -> Option<(u32, u32, u32)> {
+    let d = naive(s)?;
+    Some((d.year() as u32, d.month(), d.day()))
+}
+
+/// The date `s` names, if it has exactly the `YYYY-MM-DD` shape (ASCII digits, two dashes; no
+/// sign, no spaces, no short fields, unlike chrono's own `%Y-%m-%d` parser) and is a real day.
+fn naive(s: &str) -> Option<NaiveDate> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
@@ -18,20 +28,7 @@ pub fn parse(s: &str) -> Option<(u32, u32, u32)> {
             .then(|| part.parse().ok())
             .flatten()
     };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
-        return None;
-    }
-    Some((y, m, d))
-}
-
-fn days_in_month(y: u32, m: u32) -> u32 {
-    match m {
-        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 #[cfg(test)]
@@ -48,5 +45,44 @@ mod tests {
         assert!(!is_valid("2026/01/01"));
         assert!(!is_valid("2026-04-31"));
         assert!(!is_valid("２０26-01-01"));
+    }
+
+    #[test]
+    fn the_calendar_is_the_gregorian_one() {
+        // Leap years: every 4th, but not every 100th, yet every 400th.
+        assert!(is_valid("2000-02-29"));
+        assert!(!is_valid("1900-02-29"));
+        assert!(!is_valid("2100-02-29"));
+        assert!(is_valid("2024-02-29"));
+        assert!(is_valid("0000-02-29"));
+        for (month, days) in [(1, 31), (2, 28), (3, 31), (4, 30), (5, 31), (6, 30)]
+            .into_iter()
+            .chain([(7, 31), (8, 31), (9, 30), (10, 31), (11, 30), (12, 31)])
+        {
+            let last = format!("2026-{month:02}-{days:02}");
+            let after = format!("2026-{month:02}-{:02}", days + 1);
+            assert_eq!(parse(&last), Some((2026, month, days)), "{last}");
+            assert!(!is_valid(&after), "{after}");
+        }
+        assert_eq!(parse("0001-01-01"), Some((1, 1, 1)));
+        assert_eq!(parse("9999-12-31"), Some((9999, 12, 31)));
+        assert!(!is_valid("2026-00-10"));
+        assert!(!is_valid("2026-01-00"));
+    }
+
+    #[test]
+    fn only_the_exact_shape_is_a_date() {
+        for s in [
+            "+026-01-01",
+            " 2026-1-01",
+            "2026-01-1 ",
+            "2026-01-+1",
+            "2026-01-01T00:00",
+            "20260101",
+            "",
+            "2026-01-0a",
+        ] {
+            assert!(!is_valid(s), "{s:?}");
+        }
     }
 }
