@@ -12,6 +12,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Names of cases other cases compare against (ratios in one run).
+pub const HELLO_C32: &str = "hello c=32";
+pub const INGEST: &str = "device events c=32 (95% heartbeat/activity, 5% emergency)";
+
 use crate::hostproc::{self, Host, HostCmd};
 use crate::load::{self, Limit, LoadReport, Req};
 use crate::table::Row;
@@ -143,10 +147,11 @@ pub fn run_case(cx: &Cx, case: &Case) -> Row {
     };
     let mut row = result.unwrap_or_else(|e| Row::failed(&e));
     row.case = case.name.to_string();
-    if let Some(dir) = state_dir {
-        if row.met() && !cx.keep_state {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+    if let Some(dir) = state_dir
+        && row.met()
+        && !cx.keep_state
+    {
+        let _ = std::fs::remove_dir_all(dir);
     }
     row
 }

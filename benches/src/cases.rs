@@ -3,13 +3,13 @@
 //! To add a case: write one `fn(&Cx, SocketAddr) -> Result<Row>` (or `fn(&Cx) -> Result<Row>`
 //! for one that starts its own processes) and list it in [`all`].
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{Context, Result, ensure};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::case::{Case, Cx};
+use crate::case::{Case, Cx, HELLO_C32, INGEST};
 use crate::hostproc;
-use crate::load::{get, post, Limit};
+use crate::load::{Limit, get, post};
 use crate::table::Row;
 
 /// Real Spin 4.0.2 on these 2-core machines (from the issue).
@@ -32,8 +32,6 @@ pub mod target {
 }
 
 pub const HELLO_C1: &str = "hello c=1";
-pub const HELLO_C32: &str = "hello c=32";
-pub const INGEST: &str = "device events c=32 (95% heartbeat/activity, 5% emergency)";
 
 pub fn all() -> Vec<Case> {
     vec![

@@ -11,28 +11,28 @@
 //!   also stored, delivered and ingested as a heartbeat). p50/p99 from writing the frame to the
 //!   fake 119 receiving the dispatch; target p99 ≤ 50 ms.
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{Context, Result, bail, ensure};
 use bytes::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
 use http_body_util::Full;
 use hyper::Request;
 use safetynet_dc09::{
-    decode, decode_unchecked, encode, scan, ContactId, FixedPad, Key, Message, NoKeys, Payload,
-    Qualifier, Scan, Token,
+    ContactId, FixedPad, Key, Message, NoKeys, Payload, Qualifier, Scan, Token, decode,
+    decode_unchecked, encode, scan,
 };
-use safetynet_test_support::{forward_lines, suite_variables, ChildGuard, Received, Sink};
-use serde_json::{json, Value};
+use safetynet_test_support::{ChildGuard, Received, Sink, forward_lines, suite_variables};
+use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::case::Cx;
 use crate::hostproc::{self, HostCmd};
-use crate::table::{thousands, Row};
+use crate::table::{Row, thousands};
 
 pub const TARGET_DECODE_PER_SEC: f64 = 200_000.0;
 pub const TARGET_E2E_P99_MS: f64 = 50.0;
@@ -316,12 +316,11 @@ pub fn end_to_end(cx: &Cx) -> Result<Row> {
         std::thread::spawn(move || {
             let mut buf = [0u8; 512];
             while !stop.load(Ordering::Relaxed) {
-                if let Ok(n) = hb_recv.recv(&mut buf) {
-                    if decode_unchecked(&buf[..n], &NoKeys)
+                if let Ok(n) = hb_recv.recv(&mut buf)
+                    && decode_unchecked(&buf[..n], &NoKeys)
                         .is_ok_and(|m| m.header.token == Token::Ack)
-                    {
-                        acked.fetch_add(1, Ordering::Relaxed);
-                    }
+                {
+                    acked.fetch_add(1, Ordering::Relaxed);
                 }
             }
         })
@@ -398,12 +397,11 @@ pub fn end_to_end(cx: &Cx) -> Result<Row> {
     let mut seen = HashSet::new();
     let keys: HashSet<&String> = dispatches.iter().map(|(_, _, k)| k).collect();
     for (at, device, _) in &dispatches {
-        if let Some(&i) = device_of.get(device) {
-            if seen.insert(i) {
-                if let Some(t) = sent_at[i] {
-                    lat.push(at.duration_since(t).as_secs_f64() * 1000.0);
-                }
-            }
+        if let Some(&i) = device_of.get(device)
+            && seen.insert(i)
+            && let Some(t) = sent_at[i]
+        {
+            lat.push(at.duration_since(t).as_secs_f64() * 1000.0);
         }
     }
     lat.sort_by(|a, b| a.total_cmp(b));

@@ -1,7 +1,7 @@
 //! Starting and stopping `safetynet-host` as a real process, as an operator would.
 
-use anyhow::{bail, ensure, Context, Result};
-use safetynet_test_support::{forward_lines, try_free_port, ChildGuard};
+use anyhow::{Context, Result, bail, ensure};
+use safetynet_test_support::{ChildGuard, forward_lines, try_free_port};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};

@@ -5,12 +5,12 @@
 //! residents (each opens an incident and sends to a local fake 119 and SMS gateway). Afterwards
 //! the database is read directly to prove every event was stored exactly once.
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{Context, Result, ensure};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Request;
-use safetynet_test_support::{suite_variables, Sink};
-use serde_json::{json, Value};
+use safetynet_test_support::{Sink, suite_variables};
+use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -194,7 +194,7 @@ fn run_on(cx: &Cx, label: &str, bin: std::path::PathBuf, real_spin: bool) -> Res
     // "stored exactly once" must hold.
     let row = if real_spin {
         row.check("stored exactly once", once)
-            .vs_case(crate::cases::INGEST)
+            .vs_case(crate::case::INGEST)
     } else {
         row.at_least(
             TARGET_EVENTS_PER_SEC,
@@ -205,7 +205,7 @@ fn run_on(cx: &Cx, label: &str, bin: std::path::PathBuf, real_spin: bool) -> Res
         )
         .p99_at_most(TARGET_P99_MS)
         .check("stored exactly once", once)
-        .vs_case(crate::cases::HELLO_C32)
+        .vs_case(crate::case::HELLO_C32)
     };
     let row = row
         .note(format!(

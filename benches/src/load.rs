@@ -9,15 +9,15 @@
 //! also stop at [`HARD_CAP_REQUESTS`], and a worker gives up after [`MAX_CONSECUTIVE_FAILURES`].
 //! Only 127.0.0.1 may be targeted.
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{Context, Result, ensure};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::{header, Request, StatusCode};
+use hyper::{Request, StatusCode, header};
 use hyper_util::rt::TokioIo;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
@@ -134,10 +134,10 @@ async fn connect(addr: SocketAddr) -> Result<SendRequest<Full<Bytes>>> {
 }
 
 fn with_host(mut req: Req, addr: SocketAddr) -> Req {
-    if !req.headers().contains_key(header::HOST) {
-        if let Ok(v) = header::HeaderValue::from_str(&addr.to_string()) {
-            req.headers_mut().insert(header::HOST, v);
-        }
+    if !req.headers().contains_key(header::HOST)
+        && let Ok(v) = header::HeaderValue::from_str(&addr.to_string())
+    {
+        req.headers_mut().insert(header::HOST, v);
     }
     req
 }

@@ -11,7 +11,7 @@ mod reminders;
 mod scoring;
 mod table;
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use clap::Parser;
 use std::path::PathBuf;
 use std::time::Duration;

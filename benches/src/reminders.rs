@@ -13,7 +13,7 @@
 //! every minute through 08:00–08:59 of one day (each poll claims ~167 medication reminders) and
 //! through 03:00–03:59 (nothing due).
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{Context, Result, ensure};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Request;

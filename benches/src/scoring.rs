@@ -10,7 +10,7 @@
 //! reasons from the allocation band) timed, best of 5. The stage takes about 20 ms, so single
 //! runs on a shared machine swing by half; the best of several is the figure to compare.
 
-use anyhow::{ensure, Context, Result};
+use anyhow::{Context, Result, ensure};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Request;

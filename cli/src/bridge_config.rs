@@ -5,7 +5,7 @@
 //! In production the operator writes this file by hand: the suite shows a device's secret only
 //! once, when the device is registered, and that secret goes into the bridge's `[[devices]]`.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use serde_json::Value;
 use std::fmt::Write as _;

@@ -1,6 +1,6 @@
 //! A small blocking JSON client for the suite's API.
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use serde_json::Value;
 use std::time::Duration;
 

@@ -1,8 +1,8 @@
 //! Crisis-scoring commands for data providers and operators: `upload`, `run`, `report`.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! `sink`: a local stand-in for 119 dispatch and the SMS gateway that prints what arrives, so a
 //! developer running `make up` can watch a dispatch happen. Not for production.
 
-use anyhow::{anyhow, Result};
+use anyhow::{Result, anyhow};
 use clap::Args;
 use safetynet_test_support::{Received, Sink};
 

@@ -129,7 +129,9 @@ fn rule(v: &Value) -> String {
     format!(
         "Rule {{ severity: Severity::{}, opens_incident: {}, immediate: {}, ladder: {}, repeat: {}, note: {} }}",
         variant(str_of(v, "severity")),
-        v["opens_incident"].as_bool().expect("policy.json: opens_incident must be true or false"),
+        v["opens_incident"]
+            .as_bool()
+            .expect("policy.json: opens_incident must be true or false"),
         list("immediate", target),
         list("ladder", rung),
         repeat(&v["repeat"]),

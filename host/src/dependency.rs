@@ -5,7 +5,7 @@
 //! dependencies by this parsed name (not by their order in the file), which decides which of
 //! two clashing dependencies is reported, so [`DependencyName`] orders the same way.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{Context, Result, anyhow, bail};
 use semver::Version;
 use std::fmt;
 
@@ -144,10 +144,13 @@ fn check_kebab(s: &str) -> Result<()> {
 /// semver-compatible version.
 pub fn validate(deps: &[(DependencyName, Option<String>)]) -> Result<()> {
     for (name, export) in deps {
-        if let DependencyName::Package(p) = name {
-            if p.interface.is_none() && export.is_some() {
-                bail!("using an export to satisfy the package dependency \"{name}\" is not currently permitted");
-            }
+        if let DependencyName::Package(p) = name
+            && p.interface.is_none()
+            && export.is_some()
+        {
+            bail!(
+                "using an export to satisfy the package dependency \"{name}\" is not currently permitted"
+            );
         }
     }
     for (i, (this, _)) in deps.iter().enumerate() {

@@ -4,13 +4,14 @@
 //! manifest that runs on Spin also loads here. Every error names the manifest field at fault,
 //! because an operator reading "file not found" without the field has nothing to go on.
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::dependency::DependencyName;
 use crate::template::Template;
+pub use crate::template::check_variable_name;
 
 /// The keys Spin 3.x knows; like Spin, an unknown key is an error rather than silently ignored
 /// (a misspelt `allowed_outbound_host` would otherwise load here and fail there).
@@ -187,7 +188,10 @@ pub fn parse(text: &str, base: &Path) -> Result<App> {
         let source = match &rc.source {
             toml::Value::String(s) => base.join(s),
             toml::Value::Table(_) => {
-                bail!("{}: remote sources (url/digest) are not supported by this host; build the component and give a path", field("source"))
+                bail!(
+                    "{}: remote sources (url/digest) are not supported by this host; build the component and give a path",
+                    field("source")
+                )
             }
             other => bail!("{}: expected a path, found {other}", field("source")),
         };
@@ -302,18 +306,6 @@ pub fn parse(text: &str, base: &Path) -> Result<App> {
         components,
         routes,
     })
-}
-
-/// Spin variable names: lowercase ASCII letters, digits and underscores, starting with a letter.
-pub fn check_variable_name(name: &str) -> Result<()> {
-    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !ok {
-        bail!("invalid variable name {name:?}: use lowercase letters, digits and '_'");
-    }
-    Ok(())
 }
 
 fn check_template_vars(t: &Template, defs: &BTreeMap<String, VariableDef>) -> Result<()> {

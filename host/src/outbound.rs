@@ -4,7 +4,7 @@
 //! subdomain label (`*.example.com`) or the port. A missing port means the scheme's default.
 //! Anything not allowed is refused with `HttpRequestDenied` before a connection is made.
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{Result, anyhow, bail};
 use std::sync::Arc;
 use wasmtime_wasi_http::{WasiBody, WasiHttpHooks};
 

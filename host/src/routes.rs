@@ -4,7 +4,7 @@
 //! longest wildcard prefix wins, `/...` is a trailing wildcard and `:name` captures a segment.
 //! The match also yields the values of Spin's `spin-*` request headers.
 
-use anyhow::{anyhow, Result};
+use anyhow::{Result, anyhow};
 use routefinder::Router;
 
 use crate::manifest::HttpRoute;

@@ -14,14 +14,14 @@ use std::sync::Arc;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 use wasmtime_wasi::WasiCtx;
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::WasiHttpCtx;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::manifest::App;
 use crate::outbound::{AllowedHost, OutboundPolicy};
 use crate::sqlite::{Databases, SqliteAccess};
 use crate::state::RequestState;
-use crate::variables::{component_values, Resolved};
+use crate::variables::{Resolved, component_values};
 
 /// One component, linked and ready to serve.
 pub struct Prepared {
@@ -253,10 +253,10 @@ fn load_cached(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> Result<Compon
         static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let tmp = cache_dir.join(format!("{key}.tmp{}-{n}", std::process::id()));
-        if let Ok(ser) = component.serialize() {
-            if std::fs::write(&tmp, ser).is_ok() {
-                let _ = std::fs::rename(&tmp, &path);
-            }
+        if let Ok(ser) = component.serialize()
+            && std::fs::write(&tmp, ser).is_ok()
+        {
+            let _ = std::fs::rename(&tmp, &path);
         }
     }
     Ok(component)

@@ -1,7 +1,19 @@
 //! Spin's `{{ variable }}` templates, used in component variables and outbound hosts.
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use std::collections::BTreeMap;
+
+/// Spin variable names: lowercase ASCII letters, digits and underscores, starting with a letter.
+pub fn check_variable_name(name: &str) -> Result<()> {
+    let ok = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !ok {
+        bail!("invalid variable name {name:?}: use lowercase letters, digits and '_'");
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Part {
@@ -28,7 +40,7 @@ impl Template {
                 bail!("unclosed '{{{{' in template {text:?}");
             };
             let name = after[..end].trim();
-            crate::manifest::check_variable_name(name)?;
+            check_variable_name(name)?;
             parts.push(Part::Variable(name.to_string()));
             rest = &after[end + 2..];
         }

@@ -4,7 +4,7 @@
 //! variable, the manifest `default`. A `required` variable with no value stops the start-up,
 //! naming the variable, rather than failing a request later.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 
 use crate::manifest::{App, Component};

@@ -2,7 +2,7 @@
 //! broker, the Python senders in `tests/python` (pysiaalarm, paho-mqtt from the repo's
 //! `.venv`), a TCP proxy that can take the suite away, and reading the suite's stored events.
 
-use safetynet_test_support::{forward_lines, on_lines, ChildGuard};
+use safetynet_test_support::{ChildGuard, forward_lines, on_lines};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

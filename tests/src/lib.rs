@@ -5,14 +5,14 @@
 pub mod bridge;
 pub mod suite;
 
-use safetynet_test_support::{forward_lines, free_port, ChildGuard};
+use safetynet_test_support::{ChildGuard, forward_lines, free_port};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// The name these tests have always given a [`Sink`].
 pub use safetynet_test_support::Sink as FakeEndpoint;
-pub use safetynet_test_support::{real_spin, workspace_root as root, Received, Sink};
+pub use safetynet_test_support::{Received, Sink, real_spin, workspace_root as root};
 
 fn binary(name: &str) -> PathBuf {
     let p = root().join("target/release").join(name);

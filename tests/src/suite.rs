@@ -1,10 +1,10 @@
 //! Driving the whole suite (`spin.toml`) as a user would: enrol people and devices over the
 //! API, sign device events, tick the clock, read incidents.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::path::PathBuf;
 
-use crate::{request, root, temp_dir, Answer, Host, Sink};
+use crate::{Answer, Host, Sink, request, root, temp_dir};
 use safetynet_test_support::suite_variables;
 
 pub const ADMIN: &str = "test-admin-token";

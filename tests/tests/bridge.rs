@@ -8,15 +8,15 @@
 
 use chrono::{DateTime, Utc};
 use safetynet_dc09::{
-    decode_unchecked, encode, scan, ContactId, FixedPad, Key, Message, NoKeys, Payload, Qualifier,
-    Scan, Token,
+    ContactId, FixedPad, Key, Message, NoKeys, Payload, Qualifier, Scan, Token, decode_unchecked,
+    encode, scan,
 };
 use safetynet_tests::bridge::{
-    addr_of, free_port, run_python, wait_events, Bridge, Mosquitto, Proxy, PyProcess, StoredEvent,
+    Bridge, Mosquitto, Proxy, PyProcess, StoredEvent, addr_of, free_port, run_python, wait_events,
 };
-use safetynet_tests::suite::{Device, Suite, ADMIN};
+use safetynet_tests::suite::{ADMIN, Device, Suite};
 use safetynet_tests::temp_dir;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
@@ -551,10 +551,12 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
     assert_eq!(cmd["payload"]["kind"], "medication");
     assert_eq!(cmd["payload"]["needs_ack"], true);
     assert_eq!(cmd["payload"]["text"], "혈압약 드실 시간이에요");
-    assert!(lines
-        .iter()
-        .filter(|v| v["type"] == "published")
-        .all(|v| v["acked"] == true));
+    assert!(
+        lines
+            .iter()
+            .filter(|v| v["type"] == "published")
+            .all(|v| v["acked"] == true)
+    );
 
     let evs = wait_events(&s.state_dir, Duration::from_secs(15), |e| {
         e.iter().any(|x| x.kind == "reminder-ack")
@@ -631,7 +633,9 @@ fn embedded_broker_works_on_a_bare_machine() {
     let speaker = s.device(&rid, "ai-speaker", json!({"protocol": "mqtt"}));
     let dir = temp_dir("bridge-embedded");
     let port = free_port();
-    let extra = format!("[dc09]\ntcp_listen = \"\"\nudp_listen = \"\"\n[mqtt]\nembedded_listen = \"127.0.0.1:{port}\"\n");
+    let extra = format!(
+        "[dc09]\ntcp_listen = \"\"\nudp_listen = \"\"\n[mqtt]\nembedded_listen = \"127.0.0.1:{port}\"\n"
+    );
     let cfg = config(
         &s.host.base,
         &dir,
@@ -835,7 +839,7 @@ fn suite_down_then_everything_is_delivered_once_in_order() {
     s.crash_and_restart();
     let t0 = Instant::now();
     send(&mut seq, 40); // still ACKed: stored in the outbox
-                        // A fire during the outage too: it must reach 119 once the suite is back.
+    // A fire during the outage too: it must reach 119 once the suite is back.
     seq += 1;
     let fire = cid_frame(seq, "BEEF", 110, seq, None, Utc::now());
     assert_eq!(token(&udp_exchange(udp, &fire), &none), Token::Ack);

@@ -1,9 +1,9 @@
 //! Caregivers answer without an account: the link in their SMS, or an SMS reply through the
 //! gateway's webhook. Either stops the ladder; the incident shows who acknowledged and how.
 
-use safetynet_tests::suite::{at, Device, Suite, SMS_REPLY_TOKEN};
-use safetynet_tests::{request, Answer, Received};
-use serde_json::{json, Value};
+use safetynet_tests::suite::{Device, SMS_REPLY_TOKEN, Suite, at};
+use safetynet_tests::{Answer, Received, request};
+use serde_json::{Value, json};
 use std::time::Duration;
 
 fn body(r: &Received) -> Value {
@@ -86,9 +86,11 @@ fn a_caregiver_acknowledges_by_link_once_and_the_ladder_stops() {
     assert_eq!(detail["state"], "acknowledged");
     let caregiver = sms["contact_id"].as_str().unwrap();
     assert_eq!(detail["acknowledged_by"], format!("caregiver:{caregiver}"));
-    assert!(detail["timeline"]
-        .to_string()
-        .contains("acknowledged by link"));
+    assert!(
+        detail["timeline"]
+            .to_string()
+            .contains("acknowledged by link")
+    );
 
     // The ladder stopped: nobody is told again.
     let before = s.sms.received().len();
@@ -142,9 +144,11 @@ fn a_caregiver_acknowledges_by_sms_reply_and_unknown_replies_are_kept() {
         .admin("GET", &format!("/api/v1/incidents/{id}"), None)
         .json();
     assert_eq!(detail["state"], "acknowledged");
-    assert!(detail["timeline"]
-        .to_string()
-        .contains("acknowledged by SMS reply"));
+    assert!(
+        detail["timeline"]
+            .to_string()
+            .contains("acknowledged by SMS reply")
+    );
 
     // A second reply changes nothing; the link no longer works either.
     let again = reply(&s, SMS_REPLY_TOKEN, &phone, "1");

@@ -20,11 +20,15 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "unmatched",
-        &["dependency 'safetynet:elsewhere/greet@0.1.0' doesn't match any imports of component 'conformance'"],
+        &[
+            "dependency 'safetynet:elsewhere/greet@0.1.0' doesn't match any imports of component 'conformance'",
+        ],
     ),
     (
         "wrong-version",
-        &["dependency 'safetynet:fixtures@0.2.0' doesn't match any imports of component 'conformance'"],
+        &[
+            "dependency 'safetynet:fixtures@0.2.0' doesn't match any imports of component 'conformance'",
+        ],
     ),
     (
         "overlapping",
@@ -41,7 +45,9 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     (
         "missing-export",
-        &["dependency 'safetynet:fixtures/greet@0.1.0' doesn't export 'safetynet:fixtures/nothing@0.1.0' to satisfy import 'safetynet:fixtures/greet@0.1.0'"],
+        &[
+            "dependency 'safetynet:fixtures/greet@0.1.0' doesn't export 'safetynet:fixtures/nothing@0.1.0' to satisfy import 'safetynet:fixtures/greet@0.1.0'",
+        ],
     ),
     (
         "not-exported",

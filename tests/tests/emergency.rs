@@ -2,9 +2,9 @@
 //! escalation ladder, retries, scoping and crashes. Fake 119 and SMS endpoints record what a
 //! dispatcher and a caregiver would receive.
 
-use safetynet_tests::suite::{at, now_rfc3339, now_secs, Suite};
 use safetynet_tests::Received;
-use serde_json::{json, Value};
+use safetynet_tests::suite::{Suite, at, now_rfc3339, now_secs};
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -455,6 +455,83 @@ fn an_event_id_reused_by_another_device_is_a_conflict_not_the_first_answer() {
     assert_eq!(
         s.event(&dev_a, "evt-shared", "emergency-call").json(),
         first.json()
+    );
+}
+
+#[test]
+fn a_119_that_never_answers_is_given_up_on_and_retried() {
+    // 119 accepts the connection and answers only after a minute; the suite waits 500 ms.
+    let s = Suite::start_with("hang", &["--variable", "send_timeout_ms=500"]);
+    s.dispatch.set_delay(Duration::from_secs(60));
+    let rid = s.resident("seongnam-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pendant = s.device(&rid, "pendant", json!({}));
+    let answer = s.event(&pendant, "evt-hang-1", "emergency-call");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let inc = answer.json()["incident_id"].as_str().unwrap().to_string();
+    // The send right after the press gives up after 500 ms and records a failed attempt
+    // (while it waits, the row is claimed and no tick may send it).
+    let attempts = |s: &Suite| {
+        s.admin("GET", &format!("/api/v1/incidents/{inc}"), None)
+            .json()["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["channel"] == "dispatch119")
+            .map_or(0, |n| n["attempts"].as_i64().unwrap_or(0))
+    };
+    let waited = std::time::Instant::now();
+    while attempts(&s) < 1 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(10),
+            "the first send never gave up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Backoff 5 s, 10 s, 20 s…: each tick retries, gives up after the timeout, and returns.
+    for secs in [10, 40, 100] {
+        let started = std::time::Instant::now();
+        let t = s.tick_at(&at(secs));
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the tick waited {:?} on a 119 that does not answer",
+            started.elapsed()
+        );
+        assert!(t["failed"].as_u64().unwrap() >= 1, "{t}");
+    }
+    let detail = s
+        .admin("GET", &format!("/api/v1/incidents/{inc}"), None)
+        .json();
+    assert_eq!(detail["dispatch_failed"], true, "{detail}");
+
+    s.dispatch.set_delay(Duration::ZERO);
+    let t = s.tick_at(&at(600));
+    assert!(t["delivered"].as_u64().unwrap() >= 1, "{t}");
+    let detail = s
+        .admin("GET", &format!("/api/v1/incidents/{inc}"), None)
+        .json();
+    assert_eq!(detail["dispatch_failed"], false);
+    let n119: Vec<&Value> = detail["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["channel"] == "dispatch119")
+        .collect();
+    assert_eq!(n119.len(), 1, "one dispatch, however many attempts");
+    assert_eq!(n119[0]["state"], "delivered");
+    let keys: BTreeSet<String> = s
+        .dispatch
+        .received()
+        .iter()
+        .filter_map(|r| r.header("idempotency-key").map(str::to_string))
+        .collect();
+    assert_eq!(
+        keys.len(),
+        1,
+        "every attempt carries the same idempotency key"
     );
 }
 

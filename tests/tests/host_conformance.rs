@@ -1,7 +1,7 @@
 //! The embedded host behaves like `spin up` for what the suite relies on. Each test runs the
 //! real `safetynet-host` binary against `tests/fixtures/spin.toml`.
 
-use safetynet_tests::{get, post, request, root, temp_dir, FakeEndpoint, Host, Runtime};
+use safetynet_tests::{FakeEndpoint, Host, Runtime, get, post, request, root, temp_dir};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -350,17 +350,29 @@ fn bad_manifests_are_refused_naming_the_field() {
     let host_bin = root().join("target/release/safetynet-host");
     let wasm = root().join("target/wasm32-wasip2/release/fixture_hello.wasm");
     let cases = [
-        ("[component.a]\nsource = \"missing.wasm\"\n", "component.a.source: file not found"),
         (
-            &*format!("[component.a]\nsource = \"{}\"\n[[trigger.http]]\nroute = \"/x\"\ncomponent = \"b\"\n", wasm.display()),
+            "[component.a]\nsource = \"missing.wasm\"\n",
+            "component.a.source: file not found",
+        ),
+        (
+            &*format!(
+                "[component.a]\nsource = \"{}\"\n[[trigger.http]]\nroute = \"/x\"\ncomponent = \"b\"\n",
+                wasm.display()
+            ),
             "trigger.http[0].component: no component named \"b\"",
         ),
         (
-            &*format!("[component.a]\nsource = \"{}\"\n[[trigger.http]]\nroute = \"/x\"\ncomponent = \"a\"\n[[trigger.http]]\nroute = \"/x\"\ncomponent = \"a\"\n", wasm.display()),
+            &*format!(
+                "[component.a]\nsource = \"{}\"\n[[trigger.http]]\nroute = \"/x\"\ncomponent = \"a\"\n[[trigger.http]]\nroute = \"/x\"\ncomponent = \"a\"\n",
+                wasm.display()
+            ),
             "trigger.http[1].route: duplicate route \"/x\"",
         ),
         (
-            &*format!("[component.a]\nsource = \"{}\"\n[component.a.variables]\nk = \"{{{{ nope }}}}\"\n", wasm.display()),
+            &*format!(
+                "[component.a]\nsource = \"{}\"\n[component.a.variables]\nk = \"{{{{ nope }}}}\"\n",
+                wasm.display()
+            ),
             "unknown variable \"nope\"",
         ),
     ];

@@ -1,8 +1,8 @@
 //! A resident's enrolment over time: corrections, a hospital stay, unenrolment, retired devices,
 //! the end of a time-limited enrolment, and the audit of every change.
 
-use safetynet_tests::suite::{at, now_secs, Suite};
-use serde_json::{json, Value};
+use safetynet_tests::suite::{Suite, at, now_secs};
+use serde_json::{Value, json};
 
 fn tick_inactivity(s: &Suite, secs: i64) -> u64 {
     s.tick_at(&at(secs))["inactivity_opened"].as_u64().unwrap()

@@ -3,9 +3,9 @@
 //! centre approves them and badges cross, crisis reports reach the right dong's queue (and an
 //! urgent one about an enrolled resident opens an incident), and the exports read line by line.
 
-use safetynet_tests::suite::{now_secs, Suite};
-use safetynet_tests::{request, Answer, Received};
-use serde_json::{json, Value};
+use safetynet_tests::suite::{Suite, now_secs};
+use safetynet_tests::{Answer, Received, request};
+use serde_json::{Value, json};
 use std::time::Duration;
 
 fn public(s: &Suite, method: &str, path: &str, body: Option<&Value>) -> Answer {
@@ -370,14 +370,18 @@ fn approval_and_rejection_are_audited_and_the_applicant_is_told() {
         .map(|x| x["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["submitted", "approved"]);
-    assert!(d1["audit"][1]["actor"]
-        .as_str()
-        .unwrap()
-        .starts_with("stf-"));
-    assert!(d1["audit"][1]["note"]
-        .as_str()
-        .unwrap()
-        .contains("UL-2026-00001"));
+    assert!(
+        d1["audit"][1]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("stf-")
+    );
+    assert!(
+        d1["audit"][1]["note"]
+            .as_str()
+            .unwrap()
+            .contains("UL-2026-00001")
+    );
     let d2 = s
         .call(
             "GET",
@@ -396,10 +400,12 @@ fn approval_and_rejection_are_audited_and_the_applicant_is_told() {
     let ok = by_to("010-3000-0001");
     assert_eq!(ok["channel"], "officer-applicant");
     assert!(ok["text"].as_str().unwrap().contains("UL-2026-00001"));
-    assert!(by_to("010-3000-0002")["text"]
-        .as_str()
-        .unwrap()
-        .contains("활동 지역 정원 초과"));
+    assert!(
+        by_to("010-3000-0002")["text"]
+            .as_str()
+            .unwrap()
+            .contains("활동 지역 정원 초과")
+    );
     assert!(sms.iter().all(|r| {
         r.header("idempotency-key")
             .unwrap()
@@ -527,10 +533,12 @@ fn hour_rules_refuse_nine_hours_future_dates_and_overlaps_by_name() {
     logged(&s, &token, &other, "10:00", 2.0, "home-visit");
     let over = log(&s, &token, &other, "11:00", 1.0, "home-visit");
     assert_eq!(rule_of(&over), "no-overlap");
-    assert!(over.json()["error"]["message"]
-        .as_str()
-        .unwrap()
-        .contains("10:00–12:00"));
+    assert!(
+        over.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("10:00–12:00")
+    );
     logged(&s, &token, &other, "12:00", 1.0, "home-visit");
 
     // Field errors stay field errors.
@@ -748,10 +756,12 @@ fn crisis_reports_become_cases_for_that_dong_only_and_urgent_ones_raise_incident
     assert_eq!(inc["kind"], "crisis-utterance");
     assert_eq!(inc["dong"], "jung-dong");
     assert_eq!(inc["resident_id"], rid);
-    assert!(inc["timeline"][0]["actor"]
-        .as_str()
-        .unwrap()
-        .starts_with("officer:"));
+    assert!(
+        inc["timeline"][0]["actor"]
+            .as_str()
+            .unwrap()
+            .starts_with("officer:")
+    );
     // Urgent first in the queue.
     let q = s
         .call("GET", "/api/v1/crisis-reports", &centre, None)

@@ -4,9 +4,9 @@
 //! schemathesis, generating requests from the document, finds no server error and no answer that
 //! contradicts it.
 
-use safetynet_tests::suite::{now_rfc3339, Device, Suite, ADMIN};
-use safetynet_tests::{request, root, Answer};
-use serde_json::{json, Value};
+use safetynet_tests::suite::{ADMIN, Device, Suite, now_rfc3339};
+use safetynet_tests::{Answer, request, root};
+use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -75,10 +75,10 @@ fn resolve<'a>(doc: &'a Value, reference: &str) -> Option<&'a Value> {
 fn check_refs(doc: &Value, v: &Value, at: &str, broken: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
-            if let Some(Value::String(r)) = m.get("$ref") {
-                if resolve(doc, r).is_none() {
-                    broken.push(format!("{at}: {r}"));
-                }
+            if let Some(Value::String(r)) = m.get("$ref")
+                && resolve(doc, r).is_none()
+            {
+                broken.push(format!("{at}: {r}"));
             }
             for (k, c) in m {
                 check_refs(doc, c, &format!("{at}/{k}"), broken);

@@ -6,8 +6,8 @@
 //! The feed and the tick take a drill `now`, so a day of reminders runs in seconds. The MQTT leg
 //! (bridge publishes the feed, a paho speaker acknowledges) belongs with the bridge's tests.
 
-use safetynet_tests::suite::{now_rfc3339, now_secs, Device, Suite};
-use serde_json::{json, Value};
+use safetynet_tests::suite::{Device, Suite, now_rfc3339, now_secs};
+use serde_json::{Value, json};
 use std::collections::HashSet;
 use std::time::Duration;
 

@@ -2,9 +2,9 @@
 //! earlier upload untouched, the run's quota and exclusions across cycles, centre scoping, case
 //! follow-up and the support-rate report, and Wasm scores equal to native scores.
 
-use safetynet_tests::suite::{Suite, ADMIN};
-use safetynet_tests::{request, root, temp_dir, Answer};
-use serde_json::{json, Value};
+use safetynet_tests::suite::{ADMIN, Suite};
+use safetynet_tests::{Answer, request, root, temp_dir};
+use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::process::Command;
 

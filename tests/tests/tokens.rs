@@ -2,8 +2,8 @@
 //! holder rotates them, and a data provider's token uploads only its own provider's files.
 
 use safetynet_tests::suite::Suite;
-use safetynet_tests::{request, Answer};
-use serde_json::{json, Value};
+use safetynet_tests::{Answer, request};
+use serde_json::{Value, json};
 
 fn mint(s: &Suite, body: Value) -> Value {
     let a = s.admin("POST", "/api/v1/staff", Some(body));

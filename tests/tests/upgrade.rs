@@ -4,7 +4,7 @@
 //! key), and one emergency that opened an incident.
 
 use safetynet_tests::root;
-use safetynet_tests::suite::{now_rfc3339, now_secs, Device, Suite};
+use safetynet_tests::suite::{Device, Suite, now_rfc3339, now_secs};
 use serde_json::json;
 
 const RESIDENT: &str = "res-13417b025eb416fc";

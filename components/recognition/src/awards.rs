@@ -39,6 +39,8 @@ fn reasons(r: &YearRecord, a: &Award) -> Vec<String> {
     ]
 }
 
+/// Candidates for each award in the rules' order, best first per award; an officer is put
+/// forward for at most one award.
 pub fn award_candidates(records: &[YearRecord], rules: &Rules) -> Vec<AwardCandidate> {
     let mut taken: HashSet<&str> = HashSet::new();
     let mut out = Vec::new();

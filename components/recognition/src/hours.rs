@@ -5,9 +5,13 @@ use crate::date;
 use crate::rules::Rules;
 use crate::types::{ActivityEntry, Violation};
 
+/// The entry itself is malformed: not a date, no duration, or past midnight.
 pub const INVALID_ENTRY: &str = "valid-entry";
+/// The entry is dated after today.
 pub const NO_FUTURE_DATES: &str = "no-future-dates";
+/// The entry overlaps another of the same day.
 pub const NO_OVERLAP: &str = "no-overlap";
+/// The day would hold more than the rules' daily cap.
 pub const MAX_HOURS_PER_DAY: &str = "max-hours-per-day";
 
 fn hhmm(minute: u32) -> String {

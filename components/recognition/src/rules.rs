@@ -8,51 +8,77 @@ use serde::{Deserialize, Serialize};
 
 const BUILTIN_JSON: &str = include_str!("../rules.json");
 
+/// The rules a city recognises officers by (`rules.json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rules {
+    /// The rules' version; not empty.
     pub version: String,
+    /// Free text: what the rules say and why.
     #[serde(default)]
     pub description: String,
+    /// Most minutes of activity recognised in one day (1 to 1440).
     pub max_minutes_per_day: u32,
+    /// Badges for approved hours, threshold rising.
     pub hour_badges: Vec<BadgeRule>,
+    /// Badges for crisis reports, threshold rising.
     pub report_badges: Vec<BadgeRule>,
+    /// Awards in order of precedence: an officer is put forward for the first they qualify for.
     pub awards: Vec<Award>,
 }
 
+/// A badge and what earns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BadgeRule {
+    /// The badge's id; unique across both badge lists.
     pub id: String,
+    /// Its name in Korean.
     pub name_ko: String,
+    /// Its name in English.
     pub name_en: String,
     /// Hours for hour badges, reports for report badges.
     pub threshold: u32,
 }
 
+/// An annual award: who qualifies and how candidates are ranked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Award {
+    /// The award's id; unique.
     pub id: String,
+    /// Its name in Korean.
     pub name_ko: String,
+    /// Its name in English.
     pub name_en: String,
+    /// Least approved hours in the year.
     pub min_hours: u32,
+    /// Least months with an approved activity (at most 12).
     pub min_active_months: u32,
+    /// Least crisis reports in the year.
     pub min_crisis_reports: u32,
+    /// Most officers put forward (at least 1).
     pub max_candidates: u32,
+    /// How the score that ranks candidates is made.
     pub weights: Weights,
 }
 
+/// Points per unit of each measure in an award's score; each ≥ 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Weights {
+    /// Per approved hour.
     pub hours: f64,
+    /// Per crisis report.
     pub crisis_reports: f64,
+    /// Per home visit.
     pub home_visits: f64,
+    /// Per active month.
     pub active_months: f64,
 }
 
 impl Rules {
+    /// The rules shipped with the component (`rules.json`).
     pub fn builtin() -> &'static Rules {
         static BUILTIN: OnceLock<Rules> = OnceLock::new();
         BUILTIN.get_or_init(|| {
@@ -61,6 +87,7 @@ impl Rules {
         })
     }
 
+    /// The JSON text of the built-in rules.
     pub fn builtin_json() -> &'static str {
         BUILTIN_JSON
     }
@@ -72,6 +99,7 @@ impl Rules {
         Ok(rules)
     }
 
+    /// Checks the rules; errors name the field (`rules.awards[0].max_candidates: …`).
     pub fn validate(&self) -> Result<(), String> {
         if self.version.trim().is_empty() {
             return Err("rules.version: must not be empty".into());

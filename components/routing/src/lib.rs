@@ -23,8 +23,8 @@ pub mod types;
 
 pub use plan::plan_event;
 pub use policy::{
-    ContactPick, Policy, QuietHours, Repeat, Rule, Rung, Target, MAX_DELAY_MINUTES, MAX_REPEATS,
-    NEVER_RESTORED, POLICY_VERSION,
+    ContactPick, MAX_DELAY_MINUTES, MAX_REPEATS, NEVER_RESTORED, POLICY_VERSION, Policy,
+    QuietHours, Repeat, Rule, Rung, Target,
 };
 pub use types::{
     Channel, Contact, DeviceEvent, Eligibility, EscalationStep, EventKind, Notification, Plan,

@@ -73,10 +73,10 @@ pub fn plan_event(
             }
         }
     }
-    if let Some(quiet) = &policy.quiet_hours {
-        if rule.severity <= quiet.up_to {
-            hold_for_quiet_hours(quiet, now_ms, &mut immediate, &mut ladder);
-        }
+    if let Some(quiet) = &policy.quiet_hours
+        && rule.severity <= quiet.up_to
+    {
+        hold_for_quiet_hours(quiet, now_ms, &mut immediate, &mut ladder);
     }
 
     Plan {
@@ -108,10 +108,10 @@ fn hold_for_quiet_hours(
         }));
     }
     for step in ladder.iter_mut() {
-        if step.notification.channel == Channel::Caregiver {
-            if let Some(end) = quiet.ends_after(step.due_at) {
-                step.due_at = end;
-            }
+        if step.notification.channel == Channel::Caregiver
+            && let Some(end) = quiet.ends_after(step.due_at)
+        {
+            step.due_at = end;
         }
     }
     ladder.sort_by_key(|s| s.due_at); // stable: same-time steps keep their order
@@ -365,10 +365,11 @@ mod tests {
         assert_eq!(plan.severity, Severity::Low);
         assert!(plan.immediate.is_empty());
         assert_eq!(plan.ladder[0].step, 1);
-        assert!(plan
-            .ladder
-            .iter()
-            .all(|s| s.notification.channel != Channel::Caregiver));
+        assert!(
+            plan.ladder
+                .iter()
+                .all(|s| s.notification.channel != Channel::Caregiver)
+        );
     }
 
     #[test]
@@ -380,9 +381,10 @@ mod tests {
             &Policy::default(),
         );
         assert_eq!(plan.severity, Severity::High);
-        assert!(plan
-            .immediate
-            .contains(&n(Channel::WelfareCentre, "samsan-dong")));
+        assert!(
+            plan.immediate
+                .contains(&n(Channel::WelfareCentre, "samsan-dong"))
+        );
         let channels: Vec<Channel> = plan
             .immediate
             .iter()

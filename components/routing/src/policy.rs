@@ -60,6 +60,7 @@ pub const NEVER_RESTORED: &[EventKind] = &[
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
+    /// The severity of the event, and of the incident it opens.
     pub severity: Severity,
     /// Whether the event opens (or joins) an incident; required for a ladder, since only an
     /// incident can be acknowledged.
@@ -82,6 +83,7 @@ pub struct Rule {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
+    /// Where it goes.
     pub channel: Channel,
     /// Which caregiver(s); required for `caregiver`, refused for other channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,7 +94,9 @@ pub struct Target {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rung {
+    /// Minutes after the event is routed: above 0 and the previous rung's, at most a week.
     pub delay_minutes: u32,
+    /// Where it goes.
     pub channel: Channel,
     /// Which caregiver(s); required for `caregiver`, refused for other channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -103,7 +107,9 @@ pub struct Rung {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Repeat {
+    /// Minutes between repeats (at most a week).
     pub every_minutes: u32,
+    /// How many repeats at most: 1 to [`MAX_REPEATS`].
     pub times: u32,
 }
 
@@ -576,9 +582,11 @@ mod tests {
 
         let mut v = default_value();
         v["kinds"]["fire"]["repeat"]["times"] = 0.into();
-        assert!(load(&v)
-            .unwrap_err()
-            .starts_with("policy.kinds.fire.repeat.times:"));
+        assert!(
+            load(&v)
+                .unwrap_err()
+                .starts_with("policy.kinds.fire.repeat.times:")
+        );
 
         let quiet = serde_json::json!({"from": "22:00", "to": "07:00", "utc_offset_minutes": 540, "up_to": "low"});
         let mut v = default_value();
@@ -645,9 +653,11 @@ mod tests {
 
         let mut v = default_value();
         v["restores"]["heartbeat"] = "resolve".into();
-        assert!(load(&v)
-            .unwrap_err()
-            .starts_with("policy.restores.heartbeat:"));
+        assert!(
+            load(&v)
+                .unwrap_err()
+                .starts_with("policy.restores.heartbeat:")
+        );
 
         let mut v = default_value();
         v["restores"]["power-loss"] = "close".into();

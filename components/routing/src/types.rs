@@ -5,8 +5,8 @@
 //! (kebab-case, e.g. `emergency-call`), which are also the device-event JSON `kind` values; record
 //! fields keep their Rust snake_case names, like the rest of the HTTP API (`event_id`, `occurred_at`).
 
-use serde::{Deserialize, Serialize};
 use safetynet_vocabulary::wit_enum;
+use serde::{Deserialize, Serialize};
 
 pub use safetynet_vocabulary::{Channel, Eligibility, EventKind, Severity};
 
@@ -25,33 +25,46 @@ wit_enum! {
 /// A person to call (`types.contact`); lower `priority` is called first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
+    /// The contact's id: a caregiver notification's target.
     pub id: String,
+    /// Calling order: 1 first.
     pub priority: u32,
+    /// How they relate to the resident (e.g. daughter, neighbour).
     pub relation: String,
 }
 
 /// What routing needs to know of a resident (`types.resident-profile`): ids only, no personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResidentProfile {
+    /// The resident's id.
     pub resident_id: String,
+    /// Why they are enrolled; the policy may route some groups differently.
     pub eligibility: Eligibility,
+    /// Their dong: a welfare-centre notification's target.
     pub dong: String,
+    /// People to call, in any order (`priority` decides).
     pub contacts: Vec<Contact>,
+    /// Minutes without a sign of activity before an inactivity alarm.
     pub inactivity_threshold_minutes: u32,
 }
 
 /// A device event as routing sees it (`types.device-event`); `occurred_at` is unix ms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeviceEvent {
+    /// The event's id, as the device gave it.
     pub event_id: String,
+    /// The device that reported it.
     pub device_id: String,
+    /// What happened.
     pub kind: EventKind,
+    /// When it happened, by the device's clock (unix ms).
     pub occurred_at: i64,
 }
 
 /// One message to send (`routing.notification`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notification {
+    /// Where it goes.
     pub channel: Channel,
     /// Contact id for `caregiver`, dong for `welfare-centre`, empty otherwise.
     pub target: String,
@@ -63,13 +76,16 @@ pub struct Notification {
 pub struct EscalationStep {
     /// 1, 2, 3… in firing order, unique within a plan (usable in idempotency keys).
     pub step: u32,
+    /// When it fires (unix ms).
     pub due_at: i64,
+    /// What it sends.
     pub notification: Notification,
 }
 
 /// What to do about one event (`routing.plan`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
+    /// How bad the event is.
     pub severity: Severity,
     /// Whether the event opens (or joins) an incident at all.
     pub opens_incident: bool,

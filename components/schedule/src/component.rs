@@ -8,7 +8,7 @@ wit_bindgen::generate!({
 
 use exports::safetynet::schedule::schedule as wit;
 
-use crate::{recurrence, status};
+use crate::{recurrence, status, streak};
 
 struct Schedule;
 
@@ -93,6 +93,22 @@ impl wit::Guest for Schedule {
                 })
                 .collect(),
         })
+    }
+
+    fn missed_streak(
+        latest: Vec<wit::StreakEntry>,
+        misses_to_escalate: u32,
+    ) -> Option<Vec<String>> {
+        let latest: Vec<streak::StreakEntry> = latest
+            .into_iter()
+            .map(|e| streak::StreakEntry {
+                id: e.id,
+                delivered: e.delivered,
+                missed: e.missed,
+                escalated: e.escalated,
+            })
+            .collect();
+        streak::missed_streak(&latest, misses_to_escalate)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Safety Net care-reminder schedules: RFC 5545 recurrence (RRULE with DTSTART, COUNT/UNTIL,
 //! BYDAY, BYHOUR/BYMINUTE, INTERVAL, EXDATE) in the resident's time zone (default Asia/Seoul),
-//! occurrences in a window, the next occurrence, pending/due/taken/late/missed, and adherence by
-//! ISO week.
+//! occurrences in a window, the next occurrence, pending/due/taken/late/missed, adherence by
+//! ISO week, and when a run of missed reminders calls for escalation.
 //!
 //! Pure logic, no I/O: `now` is always an argument (unix ms). Built for `wasm32-wasip2` it is
 //! the component exporting `safetynet:schedule/schedule` (see `wit/schedule/schedule.wit`), which
@@ -18,9 +18,11 @@
 
 pub mod recurrence;
 pub mod status;
+pub mod streak;
 
-pub use recurrence::{compile, iso_week, parse_tz, Compiled, Recurrence, RuleError, DEFAULT_TZ};
-pub use status::{adherence, classify, Adherence, Outcome, Status, WeekAdherence};
+pub use recurrence::{Compiled, DEFAULT_TZ, Recurrence, RuleError, compile, iso_week, parse_tz};
+pub use status::{Adherence, Outcome, Status, WeekAdherence, adherence, classify};
+pub use streak::{StreakEntry, missed_streak};
 
 /// The WIT export; only the Wasm build has it.
 #[cfg(target_arch = "wasm32")]

@@ -25,6 +25,7 @@ pub const MAX_OCCURRENCES: usize = 10_000;
 /// A recurrence as stored with a reminder schedule (`schedule.recurrence` in WIT).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Recurrence {
+    /// The content lines: one `RRULE` (or bare `FREQ=…`), optionally `DTSTART` and `EXDATE`.
     pub rule: String,
     /// IANA name; empty = [`DEFAULT_TZ`].
     pub tz: String,
@@ -37,7 +38,9 @@ pub struct Recurrence {
 /// What is wrong with a recurrence, naming the field (`rule`, `tz`, `start`, `end`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuleError {
+    /// The field at fault: `rule`, `tz`, `start` or `end`.
     pub field: &'static str,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -83,6 +86,7 @@ pub struct Compiled {
     /// length in days, when that holds.
     rebase_days: Option<i64>,
     end: Option<i64>,
+    /// The zone the rule is read in.
     pub tz: chrono_tz::Tz,
 }
 
@@ -90,10 +94,10 @@ pub struct Compiled {
 pub fn compile(r: &Recurrence) -> Result<Compiled, RuleError> {
     let tz = parse_tz(&r.tz)?;
     let zone = Tz::Tz(tz);
-    if let (Some(s), Some(e)) = (r.start, r.end) {
-        if e < s {
-            return Err(RuleError::new("end", "must not be before start"));
-        }
+    if let (Some(s), Some(e)) = (r.start, r.end)
+        && e < s
+    {
+        return Err(RuleError::new("end", "must not be before start"));
     }
 
     let mut rrule_text: Option<String> = None;
@@ -135,7 +139,7 @@ pub fn compile(r: &Recurrence) -> Result<Compiled, RuleError> {
             other => {
                 return Err(RuleError::rule(format!(
                     "{other}: unsupported; use RRULE, DTSTART and EXDATE lines"
-                )))
+                )));
             }
         }
     }
@@ -221,7 +225,7 @@ fn param_zone(params: &str, default: Tz, tz: chrono_tz::Tz, prop: &str) -> Resul
             other => {
                 return Err(RuleError::rule(format!(
                     "{prop}: unsupported parameter {other}"
-                )))
+                )));
             }
         }
     }

@@ -2,19 +2,25 @@
 
 use std::collections::BTreeMap;
 
-use crate::recurrence::{iso_week, parse_tz, RuleError};
+use crate::recurrence::{RuleError, iso_week, parse_tz};
 
 /// `schedule.status` in WIT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
+    /// Not yet time, and not acknowledged.
     Pending,
+    /// Time, within the grace period, not yet acknowledged.
     Due,
+    /// Acknowledged by the end of the grace period (early included).
     Taken,
+    /// Acknowledged after the grace period.
     Late,
+    /// The grace period ended without an acknowledgement.
     Missed,
 }
 
 impl Status {
+    /// The WIT (and JSON) name.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pending => "pending",
@@ -45,23 +51,35 @@ pub fn classify(occurs_at: i64, grace_minutes: u32, acked_at: Option<i64>, now: 
 /// One occurrence's facts (`schedule.outcome`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Outcome {
+    /// When it was due (unix ms).
     pub occurs_at: i64,
+    /// How long after that an acknowledgement still counts as taken.
     pub grace_minutes: u32,
+    /// When it was acknowledged (unix ms), if it was.
     pub acked_at: Option<i64>,
 }
 
+/// Settled occurrences of one ISO week (`schedule.week-adherence`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WeekAdherence {
+    /// The local ISO week, e.g. `2026-W48`.
     pub week: String,
+    /// Occurrences taken on time.
     pub taken: u32,
+    /// Occurrences acknowledged late.
     pub late: u32,
+    /// Occurrences missed.
     pub missed: u32,
 }
 
+/// How a resident kept to a schedule over a period (`schedule.adherence-report`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Adherence {
+    /// Occurrences taken on time.
     pub taken: u32,
+    /// Occurrences acknowledged late.
     pub late: u32,
+    /// Occurrences missed.
     pub missed: u32,
     /// Pending or due at `now`; not in the weeks.
     pub open: u32,
@@ -69,6 +87,8 @@ pub struct Adherence {
     pub weeks: Vec<WeekAdherence>,
 }
 
+/// Classifies `outcomes` at `now` and counts them, in total and by ISO week in `tz`; an error
+/// names `tz` if it is not an IANA zone.
 pub fn adherence(outcomes: &[Outcome], tz: &str, now: i64) -> Result<Adherence, RuleError> {
     let tz = parse_tz(tz)?;
     let mut total = Adherence::default();

@@ -101,6 +101,41 @@ impl wit::Guest for Scoring {
     fn allocate(quota: u32, demand: Vec<u32>) -> Vec<u32> {
         crate::allocate(quota, &demand)
     }
+
+    fn select(
+        households: wit::RunHouseholds,
+        followed: wit::Followed,
+        min_band: wit::RiskBand,
+        quota: u32,
+    ) -> Result<wit::Selection, String> {
+        let h = crate::RunHouseholds {
+            ids: &households.ids,
+            dongs: &households.dongs,
+            dong_names: &households.dong_names,
+            receiving_support: &households.receiving_support,
+            scores: &households.scores,
+            bands: &households.bands,
+        };
+        let f = crate::Followed {
+            open_case: &followed.open_case,
+            supported_last_cycle: &followed.supported_last_cycle,
+        };
+        let s = crate::select(&h, &f, band_from_wit(min_band), quota)?;
+        Ok(wit::Selection {
+            receiving_support: s.receiving_support,
+            open_case: s.open_case,
+            supported_last_cycle: s.supported_last_cycle,
+            centres: s
+                .centres
+                .into_iter()
+                .map(|c| wit::Centre {
+                    dong: c.dong,
+                    at_risk: c.at_risk,
+                    flagged: c.flagged,
+                })
+                .collect(),
+        })
+    }
 }
 
 export!(Scoring);

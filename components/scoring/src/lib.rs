@@ -1,7 +1,7 @@
 //! Safety Net crisis scoring: a household's row of public-data indicators (utility, premium,
 //! telecom and rent arrears, debts, medical costs, job loss, benefit cuts…) → score 0–100, risk
-//! band and the indicators that contributed most; and the split of the city's quota across
-//! dong welfare centres.
+//! band and the indicators that contributed most; and which households a run sends to the dong
+//! welfare centres (who is left out, the ranking, the split of the city's quota).
 //!
 //! Pure and deterministic: the same model and rows give bit-identical scores natively and in
 //! Wasm (only +, ×, min and √, which IEEE 754 rounds the same everywhere; summed in model order).
@@ -22,11 +22,13 @@
 pub mod allocate;
 pub mod model;
 pub mod score;
+pub mod select;
 pub mod sparse;
 
 pub use allocate::allocate;
 pub use model::{Indicator, Interaction, Model, Normalisation, RiskBand, Term};
-pub use score::{Batch, Reason, Scored, NO_REASON};
+pub use score::{Batch, NO_REASON, Reason, Scored};
+pub use select::{Centre, Followed, RunHouseholds, Selection, select};
 pub use sparse::{SparseBatch, SparseColumns};
 
 /// The WIT export; only the Wasm build has it.

@@ -4,6 +4,10 @@
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
+/// In packed reasons: no (further) reason. A model has fewer terms than this, so every reason
+/// index fits below it.
+pub const NO_REASON: u16 = u16::MAX;
+
 /// How a raw value becomes 0–1 before it is weighted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -16,16 +20,22 @@ pub enum Normalisation {
     Flag,
 }
 
+/// How much at risk a score puts a household, by the model's [`Bands`]; ordered, `High` last.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum RiskBand {
+    /// Below the `low` threshold.
     None,
+    /// At or above `low`.
     Low,
+    /// At or above `medium`.
     Medium,
+    /// At or above `high`.
     High,
 }
 
 impl RiskBand {
+    /// The band's name as the model file and the API spell it.
     pub fn as_str(self) -> &'static str {
         match self {
             RiskBand::None => "none",
@@ -34,6 +44,7 @@ impl RiskBand {
             RiskBand::High => "high",
         }
     }
+    /// The band of `band as u8` (as batches pack it); anything unknown is `None`.
     pub fn from_u8(b: u8) -> RiskBand {
         match b {
             1 => RiskBand::Low,
@@ -44,55 +55,85 @@ impl RiskBand {
     }
 }
 
+/// What an indicator's raw value counts.
 pub const UNITS: &[&str] = &["months-overdue", "amount", "flag", "count"];
 
+/// One public-data indicator a household is scored on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Indicator {
+    /// Its id: lowercase letters, digits and `_`; unique in the model.
     pub id: String,
+    /// Its name in Korean.
     pub name_ko: String,
+    /// Its name in English.
     pub name_en: String,
+    /// The agency that provides it (same form as `id`).
     pub agency: String,
+    /// One of [`UNITS`].
     pub unit: String,
+    /// How the raw value becomes 0–1.
     pub normalisation: Normalisation,
+    /// The raw value at which the normalised value reaches 1; positive.
     pub cap: f32,
+    /// Points at a normalised value of 1; zero or positive.
     pub weight: f32,
 }
 
 /// An indicator condition of an interaction: raw value ≥ `min`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Term {
+    /// The indicator's id.
     pub indicator: String,
+    /// The least raw value that meets the term; positive.
     pub min: f32,
 }
 
 /// Adds `weight` when at least `min_terms` of its terms hold.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Interaction {
+    /// Its id, unlike any indicator's.
     pub id: String,
+    /// Its name in Korean.
     pub name_ko: String,
+    /// Its name in English.
     pub name_en: String,
+    /// The conditions it counts.
     pub terms: Vec<Term>,
+    /// How many terms must hold: 1 to the number of terms.
     pub min_terms: u32,
+    /// The bonus points; zero or positive.
     pub weight: f32,
 }
 
+/// The least score of each risk band: `0 < low ≤ medium ≤ high`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bands {
+    /// Least score of [`RiskBand::High`].
     pub high: f32,
+    /// Least score of [`RiskBand::Medium`].
     pub medium: f32,
+    /// Least score of [`RiskBand::Low`].
     pub low: f32,
 }
 
+/// A model as written in its JSON file, before it is checked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
+    /// The model's version, recorded with every run; not empty.
     pub version: String,
+    /// Free text: how the model was built.
     #[serde(default)]
     pub description: String,
+    /// Scores are capped at this; positive.
     pub max_score: f32,
+    /// Band thresholds.
     pub bands: Bands,
+    /// Households in this band or above are at risk, and may be allocated a case.
     pub allocation_min_band: RiskBand,
+    /// The indicators, in row order (1 to 1000).
     pub indicators: Vec<Indicator>,
+    /// Bonuses for indicators that occur together.
     #[serde(default)]
     pub interactions: Vec<Interaction>,
 }
@@ -100,6 +141,7 @@ pub struct ModelSpec {
 /// A checked model, with per-indicator constants precomputed for the hot loop.
 #[derive(Debug, Clone)]
 pub struct Model {
+    /// The model as written.
     pub spec: ModelSpec,
     /// Per indicator: (kind, cap, 1/cap, weight).
     pub(crate) compiled: Vec<(Normalisation, f32, f32, f32)>,
@@ -113,6 +155,7 @@ pub struct Model {
     pub(crate) fewest_terms: usize,
 }
 
+/// The JSON of the model shipped with the component (`model.json`).
 pub const BUILTIN_JSON: &str = include_str!("../model.json");
 
 impl Model {
@@ -128,6 +171,8 @@ impl Model {
         Model::new(spec)
     }
 
+    /// Checks a model and precomputes its per-indicator constants; errors name the offending
+    /// field.
     pub fn new(spec: ModelSpec) -> Result<Model, String> {
         if spec.version.trim().is_empty() {
             return Err("version: must not be empty".into());
@@ -208,7 +253,7 @@ impl Model {
             }
             terms.push(t);
         }
-        if spec.indicators.len() + spec.interactions.len() >= crate::score::NO_REASON as usize {
+        if spec.indicators.len() + spec.interactions.len() >= NO_REASON as usize {
             return Err("indicators: too many".into());
         }
         let (mut term_starts, mut term_list) = (vec![0u32], Vec::new());
@@ -243,14 +288,17 @@ impl Model {
         self.spec.indicators.len()
     }
 
+    /// Whether the model has no indicators (a checked model always has some).
     pub fn is_empty(&self) -> bool {
         self.spec.indicators.is_empty()
     }
 
+    /// The model's version, recorded with every run.
     pub fn version(&self) -> &str {
         &self.spec.version
     }
 
+    /// The position of indicator `id` in a row, if the model has it.
     pub fn index(&self, id: &str) -> Option<usize> {
         self.spec.indicators.iter().position(|d| d.id == id)
     }
@@ -265,6 +313,7 @@ impl Model {
         }
     }
 
+    /// The risk band of `score` by this model's thresholds.
     pub fn band(&self, score: f32) -> RiskBand {
         let b = &self.spec.bands;
         if score >= b.high {
@@ -331,19 +380,25 @@ mod tests {
     fn errors_name_the_field() {
         let mut spec = Model::builtin().spec.clone();
         spec.indicators[3].unit = "litres".into();
-        assert!(Model::new(spec)
-            .unwrap_err()
-            .starts_with("indicators[3].unit"));
+        assert!(
+            Model::new(spec)
+                .unwrap_err()
+                .starts_with("indicators[3].unit")
+        );
         let mut spec = Model::builtin().spec.clone();
         spec.interactions[0].terms[1].indicator = "nope".into();
-        assert!(Model::new(spec)
-            .unwrap_err()
-            .starts_with("interactions[0].terms[1].indicator"));
+        assert!(
+            Model::new(spec)
+                .unwrap_err()
+                .starts_with("interactions[0].terms[1].indicator")
+        );
         let mut spec = Model::builtin().spec.clone();
         spec.interactions[1].terms[0].min = 0.0;
-        assert!(Model::new(spec)
-            .unwrap_err()
-            .starts_with("interactions[1].terms[0].min"));
+        assert!(
+            Model::new(spec)
+                .unwrap_err()
+                .starts_with("interactions[1].terms[0].min")
+        );
         let mut spec = Model::builtin().spec.clone();
         spec.bands.low = 50.0;
         assert!(Model::new(spec).unwrap_err().starts_with("bands"));

@@ -1,25 +1,29 @@
 //! Scoring rows: weighted normalised indicators plus interaction bonuses, capped at
 //! `max_score`; reasons are the largest contributors (ties: model order).
 
+pub use crate::model::NO_REASON;
 use crate::model::{Model, Normalisation, RiskBand};
 
-/// In packed reasons: no (further) reason.
-pub const NO_REASON: u16 = u16::MAX;
 /// Most reasons kept per row in a batch.
 pub const MAX_TOP: usize = 16;
 
+/// One contributor to a score.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reason {
     /// Indicator or interaction id.
     pub id: String,
     /// Index: indicators 0..k, interactions k...
     pub index: usize,
+    /// The points it added.
     pub points: f32,
 }
 
+/// One household's score, band and reasons ([`Model::score_row`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scored {
+    /// The score, capped at the model's `max_score`.
     pub score: f32,
+    /// The score's risk band.
     pub band: RiskBand,
     /// Every contributor with points > 0, largest first.
     pub reasons: Vec<Reason>,
@@ -28,6 +32,7 @@ pub struct Scored {
 /// `score_batch` output for n rows.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Batch {
+    /// One score per row.
     pub scores: Vec<f32>,
     /// `RiskBand as u8`.
     pub bands: Vec<u8>,
@@ -35,6 +40,7 @@ pub struct Batch {
     pub reasons: Vec<u16>,
     /// Points of each reason in `reasons` (0 for none).
     pub points: Vec<f32>,
+    /// Reasons kept per row (at most [`MAX_TOP`]).
     pub top: usize,
 }
 
@@ -57,11 +63,7 @@ fn points(kind: Normalisation, cap: f32, weight: f32, x: f32) -> f32 {
         linear
     };
     let n = if kind == Normalisation::Flag { 1.0 } else { n };
-    if x > 0.0 {
-        n * weight
-    } else {
-        0.0
-    }
+    if x > 0.0 { n * weight } else { 0.0 }
 }
 
 /// `rows` (row-major, k values each) as columns: `columns[i * n + r]` is value i of row r.

@@ -11,7 +11,7 @@
 //! sum, so the scores, bands and reasons are bit-for-bit those of the dense row.
 
 use crate::model::{Model, RiskBand};
-use crate::score::{TopK, MAX_TOP};
+use crate::score::{MAX_TOP, TopK};
 
 /// Households regrouped at a time: their counters (4 B each) stay in the L1/L2 cache.
 const BLOCK: usize = 8192;
@@ -20,9 +20,13 @@ const BLOCK: usize = 8192;
 /// `rows` (household positions, ascending) and `values`. Positions not listed hold 0.
 #[derive(Debug, Clone, Copy)]
 pub struct SparseColumns<'a> {
+    /// How many households there are, listed or not.
     pub households: usize,
+    /// Where each column starts in `rows` and `values`: indicators + 1 offsets.
     pub starts: &'a [u32],
+    /// The household position of each value.
     pub rows: &'a [u32],
+    /// The values, beside their positions in `rows`.
     pub values: &'a [f32],
 }
 
@@ -30,7 +34,9 @@ pub struct SparseColumns<'a> {
 /// in band none with no reasons.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SparseBatch {
+    /// Positions of the households that scored above 0, ascending.
     pub rows: Vec<u32>,
+    /// Their scores, beside `rows`.
     pub scores: Vec<f32>,
     /// `RiskBand as u8`.
     pub bands: Vec<u8>,
@@ -39,6 +45,7 @@ pub struct SparseBatch {
     pub reasons: Vec<u16>,
     /// Points of each reason in `reasons` (0 for none).
     pub points: Vec<f32>,
+    /// Reasons kept per household (at most [`MAX_TOP`]).
     pub top: usize,
 }
 
@@ -304,11 +311,7 @@ impl Held {
     #[inline]
     fn count(&self, j: usize) -> u32 {
         let c = self.counts[j];
-        if c.0 == self.household {
-            c.1
-        } else {
-            0
-        }
+        if c.0 == self.household { c.1 } else { 0 }
     }
 }
 
@@ -422,10 +425,11 @@ mod tests {
             starts: &starts[..k],
             ..ok
         };
-        assert!(m
-            .score_sparse(&short, 3, RiskBand::None)
-            .unwrap_err()
-            .starts_with("starts"));
+        assert!(
+            m.score_sparse(&short, 3, RiskBand::None)
+                .unwrap_err()
+                .starts_with("starts")
+        );
         let mut two = vec![2u32; k + 1];
         two[0] = 0;
         let twice = SparseColumns {
@@ -434,26 +438,29 @@ mod tests {
             values: &[1.0, 1.0],
             ..ok
         };
-        assert!(m
-            .score_sparse(&twice, 3, RiskBand::None)
-            .unwrap_err()
-            .starts_with("rows"));
+        assert!(
+            m.score_sparse(&twice, 3, RiskBand::None)
+                .unwrap_err()
+                .starts_with("rows")
+        );
         let outside = SparseColumns {
             rows: &[1, 3],
             ..twice
         };
-        assert!(m
-            .score_sparse(&outside, 3, RiskBand::None)
-            .unwrap_err()
-            .contains("≥ 3"));
+        assert!(
+            m.score_sparse(&outside, 3, RiskBand::None)
+                .unwrap_err()
+                .contains("≥ 3")
+        );
         let unpaired = SparseColumns {
             rows: &[0, 1],
             values: &[1.0],
             ..twice
         };
-        assert!(m
-            .score_sparse(&unpaired, 3, RiskBand::None)
-            .unwrap_err()
-            .starts_with("values"));
+        assert!(
+            m.score_sparse(&unpaired, 3, RiskBand::None)
+                .unwrap_err()
+                .starts_with("values")
+        );
     }
 }

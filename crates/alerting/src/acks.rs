@@ -22,11 +22,17 @@ const CODE_LEN: usize = 6;
 /// A code as stored.
 #[derive(Debug, Clone)]
 pub struct AckCode {
+    /// The six-character code.
     pub code: String,
+    /// The incident it acknowledges.
     pub incident_id: String,
+    /// The caregiver contact it was sent to.
     pub contact_id: String,
+    /// When it stops working (unix ms).
     pub expires_at: i64,
+    /// When it was used (unix ms); `None` while unused.
     pub used_at: Option<i64>,
+    /// How it was used: `link` or `sms`.
     pub used_via: Option<String>,
 }
 
@@ -87,6 +93,7 @@ fn signature(secret_key: &str, code: &str) -> String {
     full.trim_start_matches("v1=")[..16].to_string()
 }
 
+/// The stored code, used or expired ones included; `None` if there is none.
 pub fn get(db: &Db, code: &str) -> StoreResult<Option<AckCode>> {
     let r = db.exec(
         "SELECT code, incident_id, contact_id, expires_at, used_at, used_via FROM ack_codes WHERE code = ?",
@@ -136,14 +143,19 @@ pub fn open_for_phone(db: &Db, phone_digits: &str, now: i64) -> StoreResult<Vec<
 
 /// One reply the SMS gateway delivered and what became of it.
 pub struct Reply<'a> {
+    /// The sender's number, digits only ([`digits`]).
     pub from_digits: &'a str,
+    /// The reply's text, as received.
     pub body: &'a str,
+    /// The code it quoted or was matched to, if any.
     pub code: Option<&'a str>,
+    /// The incident it acknowledged (or had already been acknowledged), if matched.
     pub incident_id: Option<&'a str>,
     /// `acknowledged`, `already-acknowledged`, `unmatched` or `not-an-acknowledgement`.
     pub outcome: &'a str,
 }
 
+/// Stores a reply in `sms_replies`, received at `now`.
 pub fn record_reply(db: &Db, r: &Reply, now: i64) -> StoreResult<()> {
     db.exec(
         "INSERT INTO sms_replies (received_at, from_digits, body, code, incident_id, outcome) VALUES (?,?,?,?,?,?)",

@@ -1,18 +1,29 @@
 //! Owner of `device_events`: every accepted event exactly once, with the answer it got.
 
-use safetynet_db::{StoreError, StoreResult};
 use safetynet_db::{Db, int, opt_int, opt_text, rows, text};
+use safetynet_db::{StoreError, StoreResult};
 
+/// An accepted event to store (a `device_events` row).
 pub struct NewEvent<'a> {
+    /// The device's id for the event; a repeat with the same id is answered, not stored again.
     pub event_id: &'a str,
+    /// The device that reported it.
     pub device_id: &'a str,
+    /// The device's resident.
     pub resident_id: &'a str,
+    /// The event kind's name ([`safetynet_vocabulary::EventKind`]).
     pub kind: &'a str,
+    /// When the device says it happened (unix ms).
     pub occurred_at: i64,
+    /// When the suite received it (unix ms).
     pub received_at: i64,
+    /// The device's sequence number, if it sent one.
     pub sequence: Option<i64>,
+    /// The event's `data`, JSON text as given.
     pub data: &'a str,
+    /// The incident it opened or joined, if any.
     pub incident_id: Option<&'a str>,
+    /// The JSON answer the device got, replayed for a repeat.
     pub response: &'a str,
     /// Resets the resident's inactivity clock (the `device_events_touch` trigger, `migrations/0012_events_touch.sql`).
     pub shows_activity: bool,
@@ -62,12 +73,12 @@ pub fn insert(db: &Db, e: &NewEvent) -> StoreResult<bool> {
     Ok(!r.rows.is_empty())
 }
 
+/// How many events are stored.
 pub fn count(db: &Db) -> StoreResult<i64> {
     let r = db.exec("SELECT COUNT(*) AS n FROM device_events", &[])?;
     Ok(rows(&r).next().map_or(0, |row| row.int("n")))
 }
 
-/// Events of an incident, for its timeline.
 /// Whether `device_id` reported any event of the incident.
 pub fn device_in_incident(db: &Db, incident_id: &str, device_id: &str) -> StoreResult<bool> {
     let r = db.exec(
@@ -77,6 +88,7 @@ pub fn device_in_incident(db: &Db, incident_id: &str, device_id: &str) -> StoreR
     Ok(rows(&r).next().is_some())
 }
 
+/// Events of an incident, for its timeline, in the order received.
 pub fn of_incident(db: &Db, incident_id: &str) -> StoreResult<Vec<serde_json::Value>> {
     let r = db.exec(
         "SELECT event_id, device_id, kind, occurred_at, received_at FROM device_events WHERE incident_id = ? ORDER BY received_at",

@@ -7,9 +7,10 @@
 
 use serde_json::{Value, json};
 
-use safetynet_db::{StoreError, StoreResult};
-use safetynet_db::{DongFilter, Scope};
 use safetynet_db::{Db, Row, int, opt_text, rows, text};
+use safetynet_db::{DongFilter, Scope};
+use safetynet_db::{StoreError, StoreResult};
+use safetynet_vocabulary::IncidentState;
 use safetynet_wire::time::to_rfc3339;
 
 /// How an incident ended, for the city's statistics.
@@ -24,22 +25,38 @@ pub const OUTCOMES: &[&str] = &[
 /// The outcome of an incident a device's restore resolved (never one a person chooses).
 pub const RESTORED: &str = "restored-by-device";
 
+/// An incident as stored (an `incidents` row).
 #[derive(Debug, Clone)]
 pub struct Incident {
+    /// The incident's id (`inc-…`).
     pub id: String,
+    /// The resident it is about.
     pub resident_id: String,
+    /// The resident's dong when it opened; scopes who sees it.
     pub dong: String,
+    /// Its kind: an event kind's name.
     pub kind: String,
+    /// A severity's name, as routing planned it (or `low` once downgraded).
     pub severity: String,
+    /// An [`IncidentState`] name.
     pub state: String,
+    /// When it opened (unix ms).
     pub opened_at: i64,
+    /// When the latest alert joined it (unix ms).
     pub last_event_at: i64,
+    /// How many alerts it gathered, the first included.
     pub event_count: i64,
+    /// When it was acknowledged (unix ms).
     pub acknowledged_at: Option<i64>,
+    /// Who acknowledged it: a staff id, or `caregiver:<contact id>`.
     pub acknowledged_by: Option<String>,
+    /// When it was resolved or cancelled (unix ms).
     pub closed_at: Option<i64>,
+    /// Who closed it: a staff id, or `device:<id>` for a device's restore.
     pub closed_by: Option<String>,
+    /// How it ended: one of [`OUTCOMES`] or [`RESTORED`].
     pub outcome: Option<String>,
+    /// Whether sending its 119 dispatch keeps failing (cleared once one is delivered).
     pub dispatch_failed: bool,
     /// The latest status the 119 centre reported for this incident's dispatch.
     pub dispatch_status: Option<String>,
@@ -84,6 +101,7 @@ fn from_row(r: &Row) -> Incident {
 const SELECTED: &str = "id, resident_id, dong, kind, severity, state, opened_at, last_event_at, event_count, acknowledged_at, acknowledged_by, closed_at, closed_by, outcome, dispatch_failed, dispatch_status, transported_at";
 
 impl Incident {
+    /// The incident as the API shows it.
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id,
@@ -106,8 +124,11 @@ impl Incident {
         })
     }
 
+    /// Whether it still needs a person (triggered or acknowledged).
     pub fn is_open(&self) -> bool {
-        self.state == "triggered" || self.state == "acknowledged"
+        self.state
+            .parse::<IncidentState>()
+            .is_ok_and(IncidentState::is_open)
     }
 }
 
@@ -124,6 +145,7 @@ pub fn find_open(db: &Db, resident_id: &str, kind: &str) -> StoreResult<Option<S
     Ok(rows(&r).next().map(|row| row.str("id")))
 }
 
+/// Adds an entry to the incident's timeline (`incident_log`).
 pub fn log(
     db: &Db,
     incident_id: &str,
@@ -156,22 +178,35 @@ pub fn join(db: &Db, id: &str, source: &str, now: i64) -> StoreResult<()> {
 
 /// One rung of the ladder, as planned by the routing component.
 pub struct Step {
+    /// Its number in firing order, from 1.
     pub step: u32,
+    /// When it fires unless someone acknowledges first (unix ms).
     pub due_at: i64,
+    /// A [`safetynet_vocabulary::Channel`] name.
     pub channel: String,
+    /// The contact id for `caregiver`, the dong for `welfare-centre`, empty otherwise.
     pub target: String,
 }
 
+/// An incident to open.
 pub struct NewIncident<'a> {
+    /// The resident it is about.
     pub resident_id: &'a str,
+    /// The resident's dong.
     pub dong: &'a str,
+    /// Its kind: an event kind's name.
     pub kind: &'a str,
+    /// A severity's name, as routing planned it.
     pub severity: &'a str,
     /// What opened it: an event id, or `tick` for detected conditions.
     pub source: &'a str,
+    /// When it opens (unix ms).
     pub now: i64,
 }
 
+/// Opens a triggered incident with its escalation ladder (`incidents`, `escalations`) and logs
+/// it; returns the new id. The database refuses a second open incident of the same resident and
+/// kind, so callers look for one first ([`find_open`]).
 pub fn open(db: &Db, n: &NewIncident, ladder: &[Step]) -> StoreResult<String> {
     let id = safetynet_wire::ids::new_id("inc");
     db.exec(
@@ -197,6 +232,7 @@ pub fn open(db: &Db, n: &NewIncident, ladder: &[Step]) -> StoreResult<String> {
     Ok(id)
 }
 
+/// The incident with this id, if any, whatever its dong.
 pub fn get(db: &Db, id: &str) -> StoreResult<Option<Incident>> {
     let r = db.exec(
         &format!("SELECT {SELECTED} FROM incidents WHERE id = ?"),
@@ -212,7 +248,15 @@ pub fn get_visible(db: &Db, scope: &Scope, id: &str) -> StoreResult<Incident> {
     Ok(inc)
 }
 
-pub fn acknowledge(db: &Db, id: &str, actor: &str, note: Option<&str>, now: i64) -> StoreResult<()> {
+/// Acknowledges a triggered incident as `actor` and stops its ladder; a conflict if it is not
+/// triggered.
+pub fn acknowledge(
+    db: &Db,
+    id: &str,
+    actor: &str,
+    note: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
     db.exec(
         "UPDATE incidents SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND state = 'triggered'",
         &[int(now), text(actor), text(id)],
@@ -230,11 +274,13 @@ pub fn acknowledge(db: &Db, id: &str, actor: &str, note: Option<&str>, now: i64)
 pub struct DispatchUpdate<'a> {
     /// The dispatch's idempotency key (its outbox row).
     pub outbox_id: &'a str,
+    /// The incident dispatched for.
     pub incident_id: &'a str,
     /// One of [`DISPATCH_STATUSES`].
     pub status: &'a str,
     /// When it happened, by the centre's account.
     pub at: i64,
+    /// The centre's note, if any.
     pub note: Option<&'a str>,
     /// Who reported it (the centre's token id).
     pub by: &'a str,
@@ -336,6 +382,7 @@ pub fn close(
     )
 }
 
+/// Marks the incident's 119 dispatch as failing, logging `error` the first time.
 pub fn flag_dispatch_failed(db: &Db, id: &str, error: &str, now: i64) -> StoreResult<()> {
     db.exec(
         "UPDATE incidents SET dispatch_failed = 1 WHERE id = ? AND dispatch_failed = 0",
@@ -347,6 +394,7 @@ pub fn flag_dispatch_failed(db: &Db, id: &str, error: &str, now: i64) -> StoreRe
     Ok(())
 }
 
+/// Clears the dispatch-failing mark (a dispatch was delivered).
 pub fn clear_dispatch_failed(db: &Db, id: &str) -> StoreResult<()> {
     db.exec(
         "UPDATE incidents SET dispatch_failed = 0 WHERE id = ?",
@@ -379,6 +427,7 @@ pub fn due_escalations(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<(String
         .collect())
 }
 
+/// Records that a ladder step was sent, on the step and in the timeline.
 pub fn mark_fired(db: &Db, incident_id: &str, step: u32, now: i64) -> StoreResult<()> {
     db.exec(
         "UPDATE escalations SET state = 'fired', fired_at = ? WHERE incident_id = ? AND step = ?",
@@ -394,6 +443,7 @@ pub fn mark_fired(db: &Db, incident_id: &str, step: u32, now: i64) -> StoreResul
     )
 }
 
+/// The incident's escalation steps, in order, as the API shows them.
 pub fn ladder(db: &Db, id: &str) -> StoreResult<Vec<Value>> {
     let r = db.exec(
         "SELECT step, due_at, channel, target, state, fired_at FROM escalations WHERE incident_id = ? ORDER BY step",
@@ -413,6 +463,7 @@ pub fn ladder(db: &Db, id: &str) -> StoreResult<Vec<Value>> {
         .collect())
 }
 
+/// The incident's log, oldest first, as the API shows it.
 pub fn timeline(db: &Db, id: &str) -> StoreResult<Vec<Value>> {
     let r = db.exec(
         "SELECT at, actor, action, note FROM incident_log WHERE incident_id = ? ORDER BY id",
@@ -426,12 +477,19 @@ pub fn timeline(db: &Db, id: &str) -> StoreResult<Vec<Value>> {
 /// List filter; every field optional.
 #[derive(Default)]
 pub struct Filter {
+    /// Only incidents in this state.
     pub state: Option<String>,
+    /// Only incidents of this kind.
     pub kind: Option<String>,
+    /// Only incidents of this dong (narrowed further by the caller's scope).
     pub dong: Option<String>,
+    /// Only incidents opened at or after this time (unix ms).
     pub from: Option<i64>,
+    /// Only incidents opened before this time (unix ms).
     pub to: Option<i64>,
+    /// Only incidents whose dispatch is (or is not) failing.
     pub dispatch_failed: Option<bool>,
+    /// At most this many.
     pub limit: i64,
 }
 

@@ -10,12 +10,13 @@
 #![cfg(target_arch = "wasm32")]
 
 pub mod acks;
+mod deadline;
 pub mod delivery;
 pub mod events;
 pub mod incidents;
 pub mod notify;
-mod raise;
 pub mod outbox;
+mod raise;
 pub mod routing_client;
 
-pub use raise::{raise, Alert, Raised};
+pub use raise::{Alert, Raised, raise};

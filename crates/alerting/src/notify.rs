@@ -4,24 +4,32 @@
 //! event); caregivers and the dong centre get a short Korean SMS. Payloads are snapshots taken
 //! when the incident opens, so a later record change cannot alter what was sent.
 
+use safetynet_vocabulary::Channel;
 use serde_json::{Value, json};
 
-use safetynet_db::{StoreError, StoreResult};
-use safetynet_db::Db;
-use crate::routing_client::{Plan, channel_str};
-use safetynet_residents::centres::{self, Centre};
 use crate::incidents::Step;
-use safetynet_residents::{Contact, Resident};
+use crate::routing_client::{Plan, channel as routing_channel, channel_str};
 use crate::{acks, outbox};
+use safetynet_db::Db;
+use safetynet_db::{StoreError, StoreResult};
+use safetynet_residents::centres::{self, Centre};
+use safetynet_residents::{Contact, Resident};
 
 /// Everything a notification may mention.
 pub struct Context<'a> {
+    /// The incident notified about.
     pub incident_id: &'a str,
+    /// Its kind: an event kind's name.
     pub kind: &'a str,
+    /// Its severity's name.
     pub severity: &'a str,
+    /// The resident it is about.
     pub resident: &'a Resident,
+    /// The resident's contacts, by priority.
     pub contacts: &'a [Contact],
+    /// The device (id, kind) the alert came from, if any.
     pub device: Option<(&'a str, &'a str)>,
+    /// The event (id, occurred-at) the alert came from, if any.
     pub event: Option<(&'a str, i64)>,
 }
 
@@ -38,7 +46,9 @@ fn advice(kind: &str) -> &'static str {
 
 /// How a caregiver acknowledges this notification: a code to reply with, a link to tap.
 pub struct Ack {
+    /// The code an SMS reply quotes.
     pub code: String,
+    /// The signed link to tap.
     pub url: String,
 }
 
@@ -59,16 +69,16 @@ pub fn enqueue(
     db: &Db,
     ctx: &Context,
     step: u32,
-    channel: &str,
+    channel: Channel,
     target: &str,
     now: i64,
 ) -> StoreResult<()> {
     let centre = match channel {
-        "welfare-centre" => centres::get(db, target)?,
+        Channel::WelfareCentre => centres::get(db, target)?,
         _ => None,
     };
     let ack = match ctx.contacts.iter().find(|c| c.id == target) {
-        Some(c) if channel == "caregiver" => {
+        Some(c) if channel == Channel::Caregiver => {
             let code = acks::issue(db, ctx.incident_id, &c.id, &c.phone, now)?;
             let url = ack_url(&code)?;
             Some(Ack { code, url })
@@ -79,7 +89,7 @@ pub fn enqueue(
         db,
         ctx.incident_id,
         step,
-        channel,
+        channel.as_str(),
         target,
         &payload(ctx, channel, target, ack.as_ref(), centre.as_ref()),
         now,
@@ -91,15 +101,15 @@ pub fn enqueue(
 /// the dong has no centre there yet).
 pub fn payload(
     ctx: &Context,
-    channel: &str,
+    channel: Channel,
     target: &str,
     ack: Option<&Ack>,
     centre: Option<&Centre>,
 ) -> Value {
     let r = ctx.resident;
     match channel {
-        "dispatch119" | "welfare-check119" => json!({
-            "type": if channel == "dispatch119" { "emergency-dispatch" } else { "welfare-check" },
+        Channel::Dispatch119 | Channel::WelfareCheck119 => json!({
+            "type": if channel == Channel::Dispatch119 { "emergency-dispatch" } else { "welfare-check" },
             "incident_id": ctx.incident_id,
             "kind": ctx.kind,
             "severity": ctx.severity,
@@ -121,7 +131,7 @@ pub fn payload(
             "device": ctx.device.map(|(id, kind)| json!({"id": id, "kind": kind})),
             "event": ctx.event.map(|(id, at)| json!({"event_id": id, "occurred_at": safetynet_wire::time::to_rfc3339(at)})),
         }),
-        "caregiver" => {
+        Channel::Caregiver => {
             let phone = ctx
                 .contacts
                 .iter()
@@ -136,7 +146,7 @@ pub fn payload(
             };
             json!({
                 "type": "sms",
-                "channel": "caregiver",
+                "channel": channel.as_str(),
                 "incident_id": ctx.incident_id,
                 "contact_id": target,
                 "to": phone,
@@ -145,9 +155,9 @@ pub fn payload(
                 "text": format!("[안전망] {} 님 {} 발생.{reply}{} (사건 {})", r.name, kind_ko(ctx.kind), advice(ctx.kind), ctx.incident_id),
             })
         }
-        _ => json!({
+        Channel::WelfareCentre => json!({
             "type": "sms",
-            "channel": "welfare-centre",
+            "channel": channel.as_str(),
             "incident_id": ctx.incident_id,
             "dong": target,
             "to": centre.map(|c| &c.phone),
@@ -160,7 +170,7 @@ pub fn payload(
 /// Writes the plan's immediate notifications (step 0.., before the ladder) to the outbox.
 pub fn enqueue_immediate(db: &Db, ctx: &Context, plan: &Plan, now: i64) -> StoreResult<()> {
     for (i, n) in plan.immediate.iter().enumerate() {
-        let channel = channel_str(n.channel);
+        let channel = routing_channel(n.channel);
         // Immediate rows use step numbers above the ladder's so keys never collide.
         let step = 1000 + i as u32;
         enqueue(db, ctx, step, channel, &n.target, now)?;
@@ -181,7 +191,7 @@ pub fn enqueue_to_centre(
 ) -> StoreResult<()> {
     let mut payload = json!({
         "type": "sms",
-        "channel": "welfare-centre",
+        "channel": Channel::WelfareCentre.as_str(),
         "dong": dong,
         "to": centres::get(db, dong)?.map(|c| c.phone),
         "text": text,
@@ -189,7 +199,15 @@ pub fn enqueue_to_centre(
     if let (Some(p), Value::Object(ids)) = (payload.as_object_mut(), ids) {
         p.extend(ids);
     }
-    outbox::enqueue(db, key, 0, "welfare-centre", dong, &payload, now)?;
+    outbox::enqueue(
+        db,
+        key,
+        0,
+        Channel::WelfareCentre.as_str(),
+        dong,
+        &payload,
+        now,
+    )?;
     Ok(())
 }
 

@@ -9,28 +9,38 @@ use serde_json::{Value, json};
 
 use safetynet_db::StoreResult;
 use safetynet_db::{Db, int, rows, text};
+use safetynet_vocabulary::Channel;
 
 /// After this many failed attempts a 119 dispatch is flagged on its incident (still retried).
 pub const FLAG_AFTER_ATTEMPTS: i64 = 3;
 
+/// A notification claimed for sending.
 #[derive(Debug, Clone)]
 pub struct OutboxRow {
+    /// `incident/step/channel/target`: the idempotency key sent with it.
     pub id: String,
+    /// The incident it is about, or the key of a message tied to none (e.g. an officer's report).
     pub incident_id: String,
+    /// A [`Channel`] name.
     pub channel: String,
+    /// Where it is sent: `dispatch` (119) or `sms` (the gateway), see [`destination_of`].
     pub destination: String,
+    /// The JSON body to send.
     pub payload: String,
+    /// Failed attempts so far.
     pub attempts: i64,
 }
 
 /// Where a channel's messages go: the 119 dispatch endpoint or the SMS/voice gateway.
 pub fn destination_of(channel: &str) -> &'static str {
-    match channel {
-        "dispatch119" | "welfare-check119" => "dispatch",
+    match channel.parse::<Channel>() {
+        Ok(Channel::Dispatch119 | Channel::WelfareCheck119) => "dispatch",
         _ => "sms",
     }
 }
 
+/// Queues a notification in `outbox`, due at once; returns its id (the idempotency key). Queuing
+/// the same incident, step, channel and target again changes nothing.
 pub fn enqueue(
     db: &Db,
     incident_id: &str,
@@ -114,6 +124,7 @@ pub fn backoff_ms(attempts: i64) -> i64 {
     (5_000 * (1 << exp)).min(300_000)
 }
 
+/// Marks a pending row delivered at `now` and releases its claim.
 pub fn mark_delivered(db: &Db, id: &str, now: i64) -> StoreResult<()> {
     db.exec(
         "UPDATE outbox SET state = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL, claimed_until = NULL WHERE id = ? AND state = 'pending'",
@@ -166,6 +177,7 @@ pub fn of_incident(db: &Db, incident_id: &str) -> StoreResult<Vec<Value>> {
         .collect())
 }
 
+/// How many notifications are still waiting to be delivered.
 pub fn pending_count(db: &Db) -> StoreResult<i64> {
     let r = db.exec(
         "SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'",

@@ -2,11 +2,11 @@
 //! queued, whoever raises it — a device event, the tick's inactivity and offline detection,
 //! missed reminders, an officer's crisis report.
 
-use safetynet_db::StoreResult;
-use safetynet_db::Db;
+use crate::incidents::{self, NewIncident};
 use crate::notify::{self, Context};
 use crate::routing_client::{self as routing, Plan};
-use crate::incidents::{self, NewIncident};
+use safetynet_db::Db;
+use safetynet_db::StoreResult;
 use safetynet_residents::{Contact, Resident};
 
 /// Who and what an alert is about.
@@ -16,12 +16,15 @@ pub struct Alert<'a> {
     /// What raised it, for the incident's timeline: an event id, `tick`, `reminders:…`,
     /// `officer:…`.
     pub source: &'a str,
+    /// The resident it is about.
     pub resident: &'a Resident,
+    /// The resident's contacts, by priority.
     pub contacts: &'a [Contact],
     /// The device (id, kind) the alert came from, if any.
     pub device: Option<(&'a str, &'a str)>,
     /// The event (id, occurred-at) the alert came from, if any.
     pub event: Option<(&'a str, i64)>,
+    /// When it is raised (unix ms).
     pub now: i64,
 }
 
@@ -35,6 +38,7 @@ pub enum Raised {
 }
 
 impl Raised {
+    /// The incident's id.
     pub fn id(&self) -> &str {
         match self {
             Raised::Opened(id) | Raised::Joined(id) => id,

@@ -1,21 +1,25 @@
 //! The routing component, imported over WIT (`safetynet:routing/routing`), so a city can swap its
 //! routing policy component in `spin.toml` without rebuilding the functions.
 
-spin_sdk::wit_bindgen::generate!({
-    path: "../../wit/routing",
-    world: "user",
-    generate_all,
-    runtime_path: "spin_sdk::wit_bindgen::rt",
-});
+/// Bindings generated from `wit/routing`; their docs are the WIT file's, where it has them.
+#[allow(missing_docs)]
+mod bindings {
+    spin_sdk::wit_bindgen::generate!({
+        path: "../../wit/routing",
+        world: "user",
+        generate_all,
+        runtime_path: "spin_sdk::wit_bindgen::rt",
+    });
+}
 
-pub use safetynet::routing::routing::{self as routing, Channel, Plan, RestoreAction};
-pub use safetynet::types::types::{
+pub use bindings::safetynet::routing::routing::{self as routing, Channel, Plan, RestoreAction};
+pub use bindings::safetynet::types::types::{
     Contact, DeviceEvent, Eligibility, EventKind, ResidentProfile, Severity,
 };
 
 use safetynet_db::{StoreError, StoreResult};
-use safetynet_vocabulary as vocab;
 use safetynet_residents::{Contact as StoredContact, Resident};
+use safetynet_vocabulary as vocab;
 
 /// The WIT value of an event kind.
 pub fn wit_kind(k: vocab::EventKind) -> EventKind {

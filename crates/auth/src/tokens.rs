@@ -8,15 +8,23 @@ use crate::{Role, Staff};
 
 /// A token to store (its hash only).
 pub struct NewToken<'a> {
+    /// The token's id, by which admins list and revoke it.
     pub id: &'a str,
+    /// SHA-256 of the token, hex ([`safetynet_secrets::token_hash`]).
     pub hash: &'a str,
+    /// Who or what holds it, for people reading the list.
     pub name: &'a str,
+    /// What it lets its holder do.
     pub role: Role,
+    /// For a welfare-centre worker: the only dong they may see.
     pub dong: Option<&'a str>,
+    /// For a data provider: the only provider whose files it may upload.
     pub provider: Option<&'a str>,
+    /// When it stops working (unix ms); `None` never.
     pub expires_at: Option<i64>,
 }
 
+/// Stores a new token in `staff_tokens`, created at `now`.
 pub fn insert_staff(db: &Db, t: &NewToken, now: i64) -> StoreResult<()> {
     db.exec(
         "INSERT INTO staff_tokens (id, token_hash, name, role, dong, provider, expires_at, created_at) VALUES (?,?,?,?,?,?,?,?)",
@@ -36,11 +44,16 @@ pub fn insert_staff(db: &Db, t: &NewToken, now: i64) -> StoreResult<()> {
 
 /// A stored token: who it speaks for, and whether it still may.
 pub struct StoredToken {
+    /// The caller it authenticates.
     pub staff: Staff,
+    /// When an admin revoked it (unix ms), if one did.
     pub revoked_at: Option<i64>,
+    /// When it stops working (unix ms); `None` never.
     pub expires_at: Option<i64>,
 }
 
+/// The token stored under this hash, revoked or expired ones included; `None` if there is none
+/// (or its role is unknown).
 pub fn staff_by_token_hash(db: &Db, hash: &str) -> StoreResult<Option<StoredToken>> {
     let r = db.exec(
         "SELECT id, role, dong, provider, revoked_at, expires_at FROM staff_tokens WHERE token_hash = ?",
@@ -96,4 +109,3 @@ pub fn revoke_staff(db: &Db, id: &str, now: i64) -> StoreResult<bool> {
     )?;
     Ok(db.changes() == 1)
 }
-

@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use safetynet_db::StoreResult;
-use safetynet_db::{DongFilter, Scope};
 use safetynet_db::{Db, Row, int, opt_int, opt_text, rows, text};
+use safetynet_db::{DongFilter, Scope};
 use safetynet_wire::time::to_rfc3339;
 
 /// Schedule kinds; the speaker plays each differently.
@@ -20,25 +20,44 @@ pub const KINDS: &[&str] = &[
 /// Check-in answers a speaker reports (`data.answer` of a `check-in` event).
 pub const ANSWERS: &[&str] = &["good", "not-good", "needs-help"];
 
+/// A reminder schedule (a `reminder_schedules` row).
 #[derive(Debug, Clone)]
 pub struct Schedule {
+    /// The schedule's id (`sch-…`).
     pub id: String,
+    /// The resident reminded.
     pub resident_id: String,
+    /// The resident's dong; scopes who sees it.
     pub dong: String,
+    /// One of [`KINDS`].
     pub kind: String,
+    /// The medicine's name (medication schedules).
     pub medication_name: Option<String>,
+    /// The dose to take (medication schedules).
     pub dose: Option<String>,
+    /// What the speaker says, in Korean.
     pub text: String,
+    /// The recurrence: RFC 5545 lines (`DTSTART`, `RRULE`, `EXDATE`, …).
     pub rule: String,
+    /// The IANA time zone the rule is read in, e.g. `Asia/Seoul`.
     pub tz: String,
+    /// Series start when the rule has no `DTSTART` (unix ms).
     pub start_at: Option<i64>,
+    /// No occurrence after this (unix ms).
     pub end_at: Option<i64>,
+    /// Whether the speaker asks for an acknowledgement.
     pub needs_ack: bool,
+    /// How long after an occurrence an acknowledgement still counts as on time.
     pub grace_minutes: i64,
+    /// Consecutive misses that raise an incident; 0 never.
     pub misses_to_escalate: i64,
+    /// The next occurrence not yet handled (unix ms); `None` when the series is over or deleted.
     pub next_at: Option<i64>,
+    /// When it was created (unix ms).
     pub created_at: i64,
+    /// The staff id that created it.
     pub created_by: String,
+    /// When it was deleted (unix ms); `None` while active.
     pub deleted_at: Option<i64>,
 }
 
@@ -68,6 +87,7 @@ fn schedule_from(r: &Row) -> Schedule {
 }
 
 impl Schedule {
+    /// The schedule as the API shows it.
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id,
@@ -91,6 +111,7 @@ impl Schedule {
     }
 }
 
+/// Stores a new schedule in `reminder_schedules`.
 pub fn insert_schedule(db: &Db, s: &Schedule) -> StoreResult<()> {
     db.exec(
         &format!(
@@ -120,6 +141,7 @@ pub fn insert_schedule(db: &Db, s: &Schedule) -> StoreResult<()> {
     Ok(())
 }
 
+/// The schedule with this id, if any, deleted ones included.
 pub fn get_schedule(db: &Db, id: &str) -> StoreResult<Option<Schedule>> {
     let r = db.exec(
         &format!("SELECT {SCHEDULE_COLS} FROM reminder_schedules WHERE id = ?"),
@@ -163,10 +185,11 @@ pub fn delete_schedule(db: &Db, id: &str, now: i64) -> StoreResult<()> {
     Ok(())
 }
 
-/// Schedules whose next occurrence is at or before `upto`, earliest first.
 /// Reminders go only to residents whose monitoring is on (not suspended or unenrolled).
 const MONITORED: &str = "resident_id IN (SELECT id FROM residents WHERE status = 'active')";
 
+/// Schedules whose next occurrence is at or before `upto`, earliest first (residents being
+/// monitored only).
 pub fn due_schedules(db: &Db, upto: i64, limit: i64) -> StoreResult<Vec<Schedule>> {
     let r = db.exec(
         &format!(
@@ -193,6 +216,7 @@ pub fn overdue_schedules(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Sched
     Ok(rows(&r).map(|row| schedule_from(&row)).collect())
 }
 
+/// Moves an active schedule's next occurrence; `None` ends the series.
 pub fn set_next(db: &Db, id: &str, next_at: Option<i64>) -> StoreResult<()> {
     db.exec(
         "UPDATE reminder_schedules SET next_at = ? WHERE id = ? AND deleted_at IS NULL",
@@ -206,21 +230,34 @@ pub fn delivery_id(schedule_id: &str, occurs_at: i64) -> String {
     format!("{schedule_id}@{occurs_at}")
 }
 
+/// One occurrence of a schedule (a `reminder_deliveries` row), delivered or not.
 #[derive(Debug, Clone)]
 pub struct Delivery {
+    /// `<schedule id>@<occurs_at ms>` ([`delivery_id`]).
     pub id: String,
+    /// The schedule it is an occurrence of.
     pub schedule_id: String,
+    /// The resident reminded.
     pub resident_id: String,
+    /// The schedule's kind.
     pub kind: String,
+    /// When it was due (unix ms).
     pub occurs_at: i64,
+    /// Whether it needs an acknowledgement (the schedule's setting then).
     pub needs_ack: bool,
+    /// The schedule's grace period then, in minutes.
     pub grace_minutes: i64,
+    /// The speaker it was handed to, if any.
     pub device_id: Option<String>,
     /// When the feed handed it to the bridge; None = never delivered (no speaker, or too late).
     pub claimed_at: Option<i64>,
+    /// When the resident acknowledged it (unix ms).
     pub acked_at: Option<i64>,
+    /// Who acknowledged it: a device or staff id.
     pub acked_by: Option<String>,
+    /// When the tick marked it missed (unix ms).
     pub missed_at: Option<i64>,
+    /// The incident this miss raised or joined.
     pub incident_id: Option<String>,
 }
 
@@ -292,6 +329,7 @@ pub fn record_occurrence(
     Ok(db.changes() == 1)
 }
 
+/// The occurrence with this id, if recorded.
 pub fn get_delivery(db: &Db, id: &str) -> StoreResult<Option<Delivery>> {
     let r = db.exec(
         &format!("SELECT {DELIVERY_COLS} FROM reminder_deliveries WHERE id = ?"),
@@ -350,6 +388,7 @@ pub fn newly_missed(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Delivery>>
     Ok(rows(&r).map(|row| delivery_from(&row)).collect())
 }
 
+/// Marks an unacknowledged occurrence missed; false if it was acknowledged or already missed.
 pub fn mark_missed(db: &Db, id: &str, now: i64) -> StoreResult<bool> {
     db.exec(
         "UPDATE reminder_deliveries SET missed_at = ? WHERE id = ? AND acked_at IS NULL AND missed_at IS NULL",
@@ -412,7 +451,11 @@ pub fn deliveries_of_resident(
 }
 
 /// A schedule's latest occurrences, newest first.
-pub fn deliveries_of_schedule(db: &Db, schedule_id: &str, limit: i64) -> StoreResult<Vec<Delivery>> {
+pub fn deliveries_of_schedule(
+    db: &Db,
+    schedule_id: &str,
+    limit: i64,
+) -> StoreResult<Vec<Delivery>> {
     let r = db.exec(
         &format!(
             "SELECT {DELIVERY_COLS} FROM reminder_deliveries WHERE schedule_id = ?
@@ -425,17 +468,25 @@ pub fn deliveries_of_schedule(db: &Db, schedule_id: &str, limit: i64) -> StoreRe
 
 /// One check-in answer from a speaker.
 pub struct CheckIn<'a> {
+    /// The `check-in` event that carried it; an answer is stored once per event.
     pub event_id: &'a str,
+    /// The resident who answered.
     pub resident_id: &'a str,
+    /// The speaker that reported it.
     pub device_id: &'a str,
+    /// One of [`ANSWERS`].
     pub answer: &'a str,
     /// What the resident said, if the speaker sent it. Stored for the welfare worker; never logged.
     pub said: Option<&'a str>,
     /// Needs help, or crisis words were heard.
     pub crisis: bool,
+    /// The check-in prompt it answers, if the speaker named it.
     pub delivery_id: Option<&'a str>,
+    /// The `crisis-utterance` incident it raised or joined, if any.
     pub incident_id: Option<&'a str>,
+    /// When the resident answered, by the speaker's clock (never after `received_at`; unix ms).
     pub answered_at: i64,
+    /// When the suite received it (unix ms).
     pub received_at: i64,
 }
 

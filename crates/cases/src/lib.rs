@@ -2,15 +2,15 @@
 //! the bimonthly scoring run (`source = scoring`) or an honorary officer's crisis report
 //! (`source = officer`). A dong centre sees only its own dong's queue.
 //!
-//! Minimal first version written for officer reports; the scoring work extends it (cycles,
-//! follow-up statuses, notes) with further migrations rather than a second table.
+//! Both sources share one table, so a centre works one queue: cycles, follow-up statuses and
+//! notes apply to every case whatever found it.
 #![cfg(target_arch = "wasm32")]
 
 use serde_json::{Value, json};
 
-use safetynet_db::{StoreError, StoreResult};
-use safetynet_db::{DongFilter, Scope};
 use safetynet_db::{Db, Row, int, opt_text, rows, text};
+use safetynet_db::{DongFilter, Scope};
+use safetynet_db::{StoreError, StoreResult};
 use safetynet_wire::time::to_rfc3339;
 
 /// Where a case came from.
@@ -18,30 +18,48 @@ pub const SOURCES: &[&str] = &["scoring", "officer"];
 /// How soon the centre should act; `urgent` sorts first in the queue.
 pub const URGENCIES: &[&str] = &["routine", "priority", "urgent"];
 
+/// A case to open (by an officer's report; scoring runs use [`create_scoring_cases`]).
 pub struct NewCase<'a> {
     /// The household as the source knows it (a pseudonymous id, or an officer's description).
     pub household_ref: &'a str,
+    /// The dong whose centre follows it up.
     pub dong: &'a str,
+    /// One of [`SOURCES`].
     pub source: &'a str,
+    /// What the centre needs to know, in a sentence or two.
     pub summary: &'a str,
+    /// One of [`URGENCIES`].
     pub urgency: &'a str,
     /// Who reported it (officer id), if a person did.
     pub reporter_id: Option<&'a str>,
+    /// When it is opened (unix ms).
     pub now: i64,
 }
 
+/// A case as stored (a `cases` row, without its follow-up columns: see [`FollowUp`]).
 #[derive(Debug, Clone)]
 pub struct Case {
+    /// The case's id (`case-…`).
     pub id: String,
+    /// The household as the source knows it (a pseudonymous id, or an officer's description).
     pub household_ref: String,
+    /// The dong whose centre follows it up; scopes who sees it.
     pub dong: String,
+    /// One of [`SOURCES`].
     pub source: String,
+    /// What the centre needs to know.
     pub summary: String,
+    /// One of [`URGENCIES`].
     pub urgency: String,
+    /// Who reported it (officer id), if a person did.
     pub reporter_id: Option<String>,
+    /// One of [`STATUSES`].
     pub status: String,
+    /// The incident an urgent report raised, if any.
     pub incident_id: Option<String>,
+    /// When it was opened (unix ms).
     pub created_at: i64,
+    /// When it last changed (unix ms).
     pub updated_at: i64,
 }
 
@@ -64,6 +82,7 @@ fn from_row(r: &Row) -> Case {
 }
 
 impl Case {
+    /// The case as the API shows it.
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id,
@@ -84,7 +103,9 @@ impl Case {
 /// Opens a case in the dong's queue; returns its id.
 pub fn create_case(db: &Db, c: &NewCase) -> StoreResult<String> {
     if !SOURCES.contains(&c.source) || !URGENCIES.contains(&c.urgency) {
-        return Err(StoreError::Internal("case source or urgency out of range".into()));
+        return Err(StoreError::Internal(
+            "case source or urgency out of range".into(),
+        ));
     }
     let id = safetynet_wire::ids::new_id("case");
     db.exec(
@@ -113,6 +134,7 @@ pub fn set_incident(db: &Db, id: &str, incident_id: &str, now: i64) -> StoreResu
     Ok(())
 }
 
+/// The case with this id, if any, whatever its dong.
 pub fn get(db: &Db, id: &str) -> StoreResult<Option<Case>> {
     let r = db.exec(
         &format!("SELECT {COLS} FROM cases WHERE id = ?"),
@@ -158,22 +180,29 @@ pub const STATUSES: &[&str] = &[
     "unreachable",
     "declined",
 ];
+/// The statuses of a case still being followed up.
 pub const OPEN_STATUSES: &[&str] = &["new", "contacted"];
 
-/// What a case adds for follow-up, beside the first version's columns.
+/// A case's scoring origin (cycle, run, score, band) and what follow-up linked it to.
 #[derive(Debug, Clone, Default)]
 pub struct FollowUp {
+    /// The scoring cycle that flagged it (path form, e.g. `2026-11-12`); `None` for other sources.
     pub cycle: Option<String>,
+    /// The scoring run that flagged it.
     pub run_id: Option<String>,
+    /// The household's crisis score in that run.
     pub score: Option<f64>,
+    /// The score's band (`none`, `low`, `medium`, `high`).
     pub band: Option<String>,
     /// The service given (`supported`).
     pub service: Option<String>,
     /// The agency the household was linked to (`linked`).
     pub agency: Option<String>,
+    /// When the case closed (unix ms), as the worker dated it.
     pub closed_at: Option<i64>,
 }
 
+/// The follow-up columns of a case; all `None` if there is no such case.
 pub fn follow_up(db: &Db, id: &str) -> StoreResult<FollowUp> {
     let r = db.exec(
         "SELECT cycle, run_id, score, band, service, agency, closed_at FROM cases WHERE id = ?",
@@ -195,11 +224,17 @@ pub fn follow_up(db: &Db, id: &str) -> StoreResult<FollowUp> {
 
 /// A household flagged by a scoring run.
 pub struct ScoredCase<'a> {
+    /// The new case's id.
     pub id: String,
+    /// The household's pseudonymous id (stored as `household_ref`).
     pub household_id: &'a str,
+    /// The household's dong.
     pub dong: &'a str,
+    /// Its crisis score.
     pub score: f64,
+    /// The score's band; `high` makes the case `priority`, others `routine`.
     pub band: &'a str,
+    /// What the centre reads: the score and its main reasons.
     pub summary: String,
 }
 
@@ -286,13 +321,19 @@ pub fn exclusions(
 
 /// A status change with its note, as recorded.
 pub struct Update<'a> {
+    /// The new status: one of [`STATUSES`].
     pub status: &'a str,
+    /// The service given, if any (kept when `None`).
     pub service: Option<&'a str>,
+    /// The agency the household was linked to, if any (kept when `None`).
     pub agency: Option<&'a str>,
+    /// The worker's note.
     pub note: Option<&'a str>,
     /// When it happened (the worker may record a visit afterwards).
     pub at: i64,
+    /// The staff id recording it.
     pub by: &'a str,
+    /// When it is recorded (unix ms).
     pub now: i64,
 }
 
@@ -402,6 +443,7 @@ pub fn list_by_reporter(db: &Db, reporter_id: &str) -> StoreResult<Vec<Case>> {
     Ok(rows(&r).map(|row| from_row(&row)).collect())
 }
 
+/// How many cases a person reported (an officer's crisis reports), ever.
 pub fn count_by_reporter(db: &Db, reporter_id: &str) -> StoreResult<i64> {
     let r = db.exec(
         "SELECT COUNT(*) AS n FROM cases WHERE reporter_id = ?",

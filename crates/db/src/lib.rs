@@ -10,7 +10,7 @@ mod migration;
 mod scope;
 
 pub use error::{StoreError, StoreResult};
-pub use migration::{split_statements, Migration};
+pub use migration::{Migration, split_statements};
 pub use scope::{DongFilter, Scope};
 
 #[cfg(target_arch = "wasm32")]

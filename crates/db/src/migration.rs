@@ -3,7 +3,9 @@
 /// One schema change: its name (the file's stem) and its SQL.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
+    /// The file's stem, e.g. `0001_init`; recorded in `schema_migrations`.
     pub name: &'static str,
+    /// The file's SQL: one or more statements.
     pub sql: &'static str,
 }
 

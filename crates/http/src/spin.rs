@@ -5,6 +5,7 @@ use spin_sdk::http::{Request, Response};
 
 use crate::ApiError;
 
+/// A response with this status and a JSON body.
 pub fn json(status: u16, body: &Value) -> Response {
     Response::builder()
         .status(status)
@@ -13,6 +14,7 @@ pub fn json(status: u16, body: &Value) -> Response {
         .build()
 }
 
+/// The response for an error: its status and its JSON error body.
 pub fn error(e: &ApiError) -> Response {
     json(e.status, &e.body())
 }
@@ -50,6 +52,7 @@ pub fn decode_path_segment(s: &str) -> String {
         .into_owned()
 }
 
+/// A request header's value, if present and valid UTF-8.
 pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.header(name).and_then(|v| v.as_str())
 }

@@ -3,6 +3,7 @@
 use crate::{ApiError, ApiResult};
 use serde_json::Value;
 
+/// The request body as a JSON object; 400 if it is empty, not JSON, or not an object.
 pub fn parse_body(body: &[u8]) -> ApiResult<Value> {
     if body.is_empty() {
         return Err(ApiError::bad_request("request body must be a JSON object"));
@@ -25,6 +26,7 @@ pub fn parse_optional_body(body: &[u8]) -> ApiResult<Value> {
     }
 }
 
+/// A required, non-blank string field of at most `max_len` characters.
 pub fn req_str<'a>(v: &'a Value, field: &str, max_len: usize) -> ApiResult<&'a str> {
     match v.get(field) {
         None | Some(Value::Null) => Err(ApiError::invalid(field, "required")),
@@ -40,6 +42,7 @@ pub fn req_str<'a>(v: &'a Value, field: &str, max_len: usize) -> ApiResult<&'a s
     }
 }
 
+/// An optional string field (absent or null is `None`); if present, as [`req_str`].
 pub fn opt_str<'a>(v: &'a Value, field: &str, max_len: usize) -> ApiResult<Option<&'a str>> {
     match v.get(field) {
         None | Some(Value::Null) => Ok(None),
@@ -47,6 +50,7 @@ pub fn opt_str<'a>(v: &'a Value, field: &str, max_len: usize) -> ApiResult<Optio
     }
 }
 
+/// An optional integer field in `min..=max` (absent or null is `None`); `474.0` counts as 474.
 pub fn opt_i64(v: &Value, field: &str, min: i64, max: i64) -> ApiResult<Option<i64>> {
     match v.get(field) {
         None | Some(Value::Null) => Ok(None),
@@ -66,6 +70,7 @@ pub fn opt_i64(v: &Value, field: &str, min: i64, max: i64) -> ApiResult<Option<i
     }
 }
 
+/// An optional number field in `min..=max` (absent or null is `None`).
 pub fn opt_f64(v: &Value, field: &str, min: f64, max: f64) -> ApiResult<Option<f64>> {
     match v.get(field) {
         None | Some(Value::Null) => Ok(None),

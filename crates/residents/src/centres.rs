@@ -8,18 +8,25 @@ use safetynet_db::StoreResult;
 use safetynet_db::{Db, int, rows, text};
 use safetynet_wire::time::to_rfc3339;
 
+/// A dong welfare centre (a `welfare_centres` row).
 #[derive(Debug, Clone)]
 pub struct Centre {
+    /// The dong it serves; one centre per dong.
     pub dong: String,
+    /// The centre's name.
     pub name: String,
+    /// The number its notifications go to.
     pub phone: String,
     /// `[{"name", "phone", "role"}]`: who answers for the centre out of hours.
     pub duty_contacts: Value,
+    /// When an admin last changed it (unix ms).
     pub updated_at: i64,
+    /// The staff id of the admin who last changed it.
     pub updated_by: String,
 }
 
 impl Centre {
+    /// The centre as the API shows it.
     pub fn to_json(&self) -> Value {
         json!({
             "dong": self.dong,
@@ -45,6 +52,7 @@ fn from_row(row: &safetynet_db::Row) -> Centre {
     }
 }
 
+/// The centre of `dong`, if it has one.
 pub fn get(db: &Db, dong: &str) -> StoreResult<Option<Centre>> {
     let r = db.exec(
         &format!("SELECT {COLS} FROM welfare_centres WHERE dong = ?"),
@@ -53,6 +61,7 @@ pub fn get(db: &Db, dong: &str) -> StoreResult<Option<Centre>> {
     Ok(rows(&r).next().map(|row| from_row(&row)))
 }
 
+/// Every centre, by dong.
 pub fn list(db: &Db) -> StoreResult<Vec<Centre>> {
     let r = db.exec(
         &format!("SELECT {COLS} FROM welfare_centres ORDER BY dong"),

@@ -6,11 +6,11 @@ pub mod centres;
 
 use serde_json::{Value, json};
 
-use safetynet_db::{StoreError, StoreResult};
-use safetynet_db::{DongFilter, Scope};
 use safetynet_db::{Db, int, opt_int, opt_real, opt_text, rows, text};
+use safetynet_db::{DongFilter, Scope};
+use safetynet_db::{StoreError, StoreResult};
 
-
+/// The kinds of device a resident may have (`devices.kind`).
 pub const DEVICE_KINDS: &[&str] = &[
     "ai-speaker",
     "gateway",
@@ -22,47 +22,81 @@ pub const DEVICE_KINDS: &[&str] = &[
     "door",
 ];
 
+/// How a device reaches the suite: signed HTTP, MQTT or SIA DC-09 (the last two via the bridge).
 pub const PROTOCOLS: &[&str] = &["http", "mqtt", "dc09"];
 
+/// An enrolled resident (a `residents` row, without its enrolment status).
 #[derive(Debug, Clone)]
 pub struct Resident {
+    /// The resident's id.
     pub id: String,
+    /// Full name.
     pub name: String,
+    /// Year of birth, if known.
     pub birth_year: Option<i64>,
+    /// The resident's own phone, if any.
     pub phone: Option<String>,
+    /// Street address, for responders.
     pub address: String,
+    /// The dong (neighbourhood) whose welfare centre looks after them; scopes who sees them.
     pub dong: String,
+    /// Latitude of the home, if known.
     pub latitude: Option<f64>,
+    /// Longitude of the home, if known.
     pub longitude: Option<f64>,
+    /// Why they are enrolled: an [`safetynet_vocabulary::Eligibility`] name.
     pub eligibility: String,
+    /// When the enrolment ends (unix ms); `None` open-ended.
     pub eligibility_until: Option<i64>,
+    /// Notes for responders (conditions, medication).
     pub medical_notes: Option<String>,
+    /// Minutes without a sign of activity before the tick opens an inactivity incident.
     pub inactivity_threshold_minutes: i64,
+    /// The last event that showed activity (unix ms); moved by the `device_events_touch` trigger.
     pub last_activity_at: Option<i64>,
+    /// When the resident was enrolled (unix ms).
     pub created_at: i64,
 }
 
+/// A person to call for a resident (a `contacts` row).
 #[derive(Debug, Clone)]
 pub struct Contact {
+    /// The contact's id; kept across edits so notifications addressed to it still reach it.
     pub id: String,
+    /// The resident they are a contact for.
     pub resident_id: String,
+    /// Their name.
     pub name: String,
+    /// Their phone number.
     pub phone: String,
+    /// How they relate to the resident (e.g. daughter, neighbour).
     pub relation: String,
+    /// Calling order: 1 first.
     pub priority: i64,
 }
 
+/// A resident's device (a `devices` row).
 #[derive(Debug, Clone)]
 pub struct Device {
+    /// The device's id, as it names itself in events.
     pub id: String,
+    /// The resident it watches over.
     pub resident_id: String,
+    /// One of [`DEVICE_KINDS`].
     pub kind: String,
+    /// One of [`PROTOCOLS`].
     pub protocol: String,
+    /// The SIA DC-09 account number, for a `dc09` device; unique among devices.
     pub dc09_account: Option<String>,
+    /// The device's secret, encrypted at rest (`safetynet_secrets::seal`).
     pub secret_sealed: String,
+    /// Expected heartbeat period in seconds; `None` is not supervised for going offline.
     pub heartbeat_interval_s: Option<i64>,
+    /// When it last sent any event (unix ms).
     pub last_seen_at: Option<i64>,
+    /// When it last sent a heartbeat (unix ms).
     pub last_heartbeat_at: Option<i64>,
+    /// When it was registered (unix ms).
     pub created_at: i64,
 }
 
@@ -153,12 +187,14 @@ impl Resident {
 }
 
 impl Contact {
+    /// The contact as the API shows it (without its resident id).
     pub fn to_json(&self) -> Value {
         json!({"id": self.id, "name": self.name, "phone": self.phone, "relation": self.relation, "priority": self.priority})
     }
 }
 
 impl Device {
+    /// The device as the API shows it (never its secret).
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id,
@@ -174,6 +210,7 @@ impl Device {
     }
 }
 
+/// Stores a new resident and their contacts (`residents`, `contacts`).
 pub fn insert_resident(db: &Db, r: &Resident, contacts: &[Contact]) -> StoreResult<()> {
     db.exec(
         &format!("INSERT INTO residents ({RESIDENT_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"),
@@ -217,6 +254,7 @@ pub fn replace_contacts(db: &Db, resident_id: &str, contacts: &[Contact]) -> Sto
     insert_contacts(db, resident_id, contacts)
 }
 
+/// The resident with this id, if any (whatever their status and dong).
 pub fn get_resident(db: &Db, id: &str) -> StoreResult<Option<Resident>> {
     let r = db.exec(
         &format!("SELECT {RESIDENT_COLS} FROM residents WHERE id = ?"),
@@ -241,6 +279,7 @@ pub fn list_residents(db: &Db, scope: &Scope, dong: Option<&str>) -> StoreResult
     Ok(rows(&r).map(|row| resident_from(&row)).collect())
 }
 
+/// A resident's contacts, by priority (1 first), then id.
 pub fn contacts_of(db: &Db, resident_id: &str) -> StoreResult<Vec<Contact>> {
     let r = db.exec(
         "SELECT id, resident_id, name, phone, relation, priority FROM contacts WHERE resident_id = ? ORDER BY priority, id",
@@ -258,6 +297,7 @@ pub fn contacts_of(db: &Db, resident_id: &str) -> StoreResult<Vec<Contact>> {
         .collect())
 }
 
+/// Registers a device (`devices`); a conflict on `dc09_account` if another device has that account.
 pub fn insert_device(db: &Db, d: &Device) -> StoreResult<()> {
     if let Some(acct) = &d.dc09_account {
         let r = db.exec(
@@ -290,6 +330,7 @@ pub fn insert_device(db: &Db, d: &Device) -> StoreResult<()> {
     Ok(())
 }
 
+/// The device with this id, if any (retired ones included).
 pub fn get_device(db: &Db, id: &str) -> StoreResult<Option<Device>> {
     let r = db.exec(
         &format!("SELECT {DEVICE_COLS} FROM devices WHERE id = ?"),
@@ -312,7 +353,10 @@ const DEVICE_WITH_OWNER: &str = concat!(
 
 /// A device with its resident and the resident's contacts, in one query: the webhook needs all
 /// three for every event, and each query is a host call.
-pub fn device_with_owner(db: &Db, id: &str) -> StoreResult<Option<(Device, Resident, Vec<Contact>)>> {
+pub fn device_with_owner(
+    db: &Db,
+    id: &str,
+) -> StoreResult<Option<(Device, Resident, Vec<Contact>)>> {
     let r = db.exec(DEVICE_WITH_OWNER, &[text(id)])?;
     let Some(row) = rows(&r).next() else {
         return Ok(None);
@@ -338,6 +382,7 @@ pub fn device_with_owner(db: &Db, id: &str) -> StoreResult<Option<(Device, Resid
     Ok(Some((device, resident, contacts)))
 }
 
+/// A resident's devices, retired ones included, oldest first.
 pub fn devices_of(db: &Db, resident_id: &str) -> StoreResult<Vec<Device>> {
     let r = db.exec(
         &format!("SELECT {DEVICE_COLS} FROM devices WHERE resident_id = ? ORDER BY created_at"),
@@ -400,12 +445,17 @@ pub const STATUSES: &[&str] = &["active", "suspended", "unenrolled"];
 
 /// A resident's enrolment status, its reason and (for a suspension) the expected return.
 pub struct Status {
+    /// One of [`STATUSES`].
     pub status: String,
+    /// Why it changed, as the staff member gave it.
     pub reason: Option<String>,
+    /// For a suspension, the expected return (unix ms).
     pub until: Option<i64>,
+    /// When the status last changed (unix ms); `None` if it never has.
     pub changed_at: Option<i64>,
 }
 
+/// A resident's enrolment status; `None` if there is no such resident.
 pub fn status_of(db: &Db, resident_id: &str) -> StoreResult<Option<Status>> {
     let r = db.exec(
         "SELECT status, status_reason, status_until, status_changed_at FROM residents WHERE id = ?",
@@ -419,6 +469,7 @@ pub fn status_of(db: &Db, resident_id: &str) -> StoreResult<Option<Status>> {
     }))
 }
 
+/// Sets a resident's enrolment status, its reason and expected return, changed at `now`.
 pub fn set_status(
     db: &Db,
     resident_id: &str,
@@ -508,6 +559,8 @@ pub fn record_change(
     Ok(())
 }
 
+/// A resident's change history, oldest first, as the API shows it (`at`, `by`, `action`,
+/// `fields`, `note`).
 pub fn changes_of(db: &Db, resident_id: &str) -> StoreResult<Vec<serde_json::Value>> {
     let r = db.exec(
         "SELECT at, by_staff, action, fields, note FROM resident_changes WHERE resident_id = ? ORDER BY id",

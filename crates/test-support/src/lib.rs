@@ -17,8 +17,8 @@ mod process;
 mod sink;
 
 #[cfg(unix)]
-pub use process::{forward_lines, on_lines, ChildGuard, DEFAULT_GRACE};
-pub use sink::{suite_variables, Error, Received, Sink};
+pub use process::{ChildGuard, DEFAULT_GRACE, forward_lines, on_lines};
+pub use sink::{Error, Received, Sink, suite_variables};
 
 /// The workspace root (where `spin.toml` and `target/` are).
 pub fn workspace_root() -> PathBuf {

@@ -3,7 +3,6 @@
 //! in the WIT interfaces and the JSON API (kebab-case), and Korean labels sit beside the values
 //! they name, so functions, the bridge, the CLI and the API description cannot drift apart.
 
-
 /// Declares a fieldless enum whose string names are the WIT names, with `ALL`, `as_str`,
 /// `Display` and `FromStr` kept in one list so they cannot drift apart. The crate using it must
 /// depend on `serde`.
@@ -59,22 +58,39 @@ macro_rules! wit_enum {
 wit_enum! {
     /// What a device reported (`types.event-kind`).
     EventKind, "event kind" {
+        /// The resident pressed an emergency button (pendant, gateway or speaker).
         EmergencyCall = "emergency-call",
+        /// The resident called for help by voice (AI speaker).
         VoiceSos = "voice-sos",
+        /// A fire detector went off.
         Fire = "fire",
+        /// A smoke detector went off.
         Smoke = "smoke",
+        /// A gas-leak detector went off.
         Gas = "gas",
+        /// A fall was detected.
         Fall = "fall",
+        /// No sign of activity for too long (reported by a device or found by the tick).
         Inactivity = "inactivity",
+        /// Movement sensed: proof of life.
         Activity = "activity",
+        /// A door opened or closed: proof of life.
         Door = "door",
+        /// A device's periodic "still here" signal.
         Heartbeat = "heartbeat",
+        /// A device's battery is running low.
         LowBattery = "low-battery",
+        /// A device lost mains power.
         PowerLoss = "power-loss",
+        /// A device went silent: it missed two heartbeat periods.
         DeviceOffline = "device-offline",
+        /// The resident acknowledged a reminder (`data.delivery_id` names it).
         ReminderAck = "reminder-ack",
+        /// The resident answered a check-in prompt (`data.answer`).
         CheckIn = "check-in",
+        /// The resident asked for help or said crisis words (from a check-in answer or an officer's report).
         CrisisUtterance = "crisis-utterance",
+        /// A condition is over (`data.restores` names its kind, e.g. power back, device online).
         Restore = "restore",
         /// Raised by the reminders tick, never by a device: consecutive unacknowledged doses.
         MissedDose = "missed-dose",
@@ -84,9 +100,14 @@ wit_enum! {
 wit_enum! {
     /// How bad an event is (`types.severity`); ordered, so `Critical > High`.
     Severity, "severity" {
+        /// Nothing wrong (proof of life, a restore): recorded; the default policy tells nobody.
         Info = "info",
+        /// Needs attention, not urgently: a device problem, a missed dose, a downgraded incident.
         Low = "low",
+        /// The resident may be in trouble: no sign of activity, a call for help at a check-in.
         High = "high",
+        /// An emergency (a call, fire, smoke, gas, a fall): 119 at once by the default policy, and
+        /// never held back by quiet hours.
         Critical = "critical",
     }
 }
@@ -94,10 +115,15 @@ wit_enum! {
 wit_enum! {
     /// Why a resident is enrolled (`types.eligibility`); the policy may route differently per group.
     Eligibility, "eligibility" {
+        /// An older person living alone.
         ElderlyAlone = "elderly-alone",
+        /// A person with a disability.
         Disabled = "disabled",
+        /// A middle-aged person living alone (at risk of lonely death).
         MiddleAgedSingle = "middle-aged-single",
+        /// Lately discharged from hospital.
         RecentlyDischarged = "recently-discharged",
+        /// Living in temporary housing (e.g. after a disaster).
         TemporaryHousing = "temporary-housing",
     }
 }
@@ -210,7 +236,8 @@ impl EventKind {
 
 /// The Korean name of an incident kind given by its name; unknown kinds read "알림" (alert).
 pub fn kind_label_ko(kind: &str) -> &'static str {
-    kind.parse::<EventKind>().map_or("알림", EventKind::label_ko)
+    kind.parse::<EventKind>()
+        .map_or("알림", EventKind::label_ko)
 }
 
 impl IncidentState {
@@ -260,7 +287,10 @@ mod tests {
             assert_eq!(role.as_str().parse::<Role>(), Ok(*role));
         }
         let err = "EmergencyCall".parse::<EventKind>().unwrap_err();
-        assert!(err.starts_with("unknown event kind `EmergencyCall`, expected one of emergency-call"), "{err}");
+        assert!(
+            err.starts_with("unknown event kind `EmergencyCall`, expected one of emergency-call"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -287,7 +317,10 @@ mod tests {
 
     #[test]
     fn only_the_suite_raises_missed_doses() {
-        let reported: Vec<_> = EventKind::ALL.iter().filter(|k| k.is_device_reported()).collect();
+        let reported: Vec<_> = EventKind::ALL
+            .iter()
+            .filter(|k| k.is_device_reported())
+            .collect();
         assert_eq!(reported.len(), 17);
         assert!(EventKind::Fall.is_urgent() && !EventKind::Heartbeat.is_urgent());
     }

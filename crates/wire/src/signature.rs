@@ -4,19 +4,26 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+/// How far a request's timestamp may be from our clock, either way, in seconds.
 pub const WINDOW_SECS: i64 = 300;
 
+/// Why a signed request was refused.
 #[derive(Debug, PartialEq)]
 pub enum SignatureError {
+    /// No `X-SafetyNet-Timestamp` header.
     MissingTimestamp,
+    /// The timestamp is not an integer count of unix seconds.
     BadTimestamp,
     /// Outside the window; carries the skew in seconds.
     Stale(i64),
+    /// No `X-SafetyNet-Signature` header.
     MissingSignature,
+    /// No `v1=` signature in the header matches the body.
     BadSignature,
 }
 
 impl SignatureError {
+    /// What to tell the sender, naming the header at fault.
     pub fn message(&self) -> String {
         match self {
             Self::MissingTimestamp => "X-SafetyNet-Timestamp header missing".into(),

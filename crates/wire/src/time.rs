@@ -37,6 +37,15 @@ pub fn month_kst(ms: i64) -> String {
         .to_string()
 }
 
+/// `YYYY-MM-DD` in Korea Standard Time: the local date an officer's day or a year belongs to.
+pub fn date_kst(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&KST)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
 /// `YYYY-MM-DD HH:MM` in Korea Standard Time, as a person in the city reads a time.
 pub fn kst_minute(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
@@ -48,6 +57,13 @@ pub fn kst_minute(ms: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn local_date_turns_at_midnight_in_korea() {
+        // 2026-12-01T14:59:59Z is 23:59:59 in Seoul; a second later it is the 2nd there.
+        assert_eq!(super::date_kst(1_796_137_199_000), "2026-12-01");
+        assert_eq!(super::date_kst(1_796_137_200_000), "2026-12-02");
+    }
+
     use super::*;
 
     #[test]

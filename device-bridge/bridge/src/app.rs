@@ -32,7 +32,9 @@ pub async fn run(settings: Settings) -> Result<()> {
     let metrics = Metrics::new();
     let directory = Arc::new(Directory::build(&settings.devices)?);
     if directory.is_empty() {
-        tracing::warn!("the device table is empty: every device message will be refused (see --print-example-config)");
+        tracing::warn!(
+            "the device table is empty: every device message will be refused (see --print-example-config)"
+        );
     }
 
     let (sink_tx, sink_rx) = mpsc::unbounded_channel();
@@ -177,7 +179,9 @@ pub async fn run(settings: Settings) -> Result<()> {
     match (settings.feed_url(), &commands) {
         (Some(url), Some(cmds)) => {
             if token.is_empty() {
-                tracing::warn!("reminders.feed_url is set but suite.clock_token is empty: polling without a token");
+                tracing::warn!(
+                    "reminders.feed_url is set but suite.clock_token is empty: polling without a token"
+                );
             }
             tokio::spawn(
                 reminders::Poller {
@@ -211,7 +215,7 @@ pub async fn run(settings: Settings) -> Result<()> {
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
+        use tokio::signal::unix::{SignalKind, signal};
         let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}

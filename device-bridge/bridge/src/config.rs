@@ -6,7 +6,9 @@
 //! AES keys, MQTT ids) lives only in the file, which should be readable by the bridge's user
 //! only. `--print-example-config` prints a commented file to start from.
 
-use anyhow::{bail, Context, Result};
+pub use crate::devices::DeviceEntry;
+use crate::devices::redacted;
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -634,51 +636,6 @@ impl Default for Log {
             format: "text".into(),
             level: "info".into(),
         }
-    }
-}
-
-/// One row of the device table.
-#[derive(Deserialize, Clone, Default)]
-#[serde(deny_unknown_fields)]
-pub struct DeviceEntry {
-    /// The suite's device id (`dev_…`).
-    pub device_id: String,
-    /// The webhook secret the suite showed once at registration.
-    pub secret: String,
-    /// DC-09 account (hex, as the panel sends it after `#`).
-    #[serde(default)]
-    pub dc09_account: Option<String>,
-    /// AES key for the account as hex (32, 48 or 64 digits → AES-128/192/256). When set, plain
-    /// event frames from the account are refused (no downgrade).
-    #[serde(default)]
-    pub dc09_key: Option<String>,
-    /// Supervision interval: the gateway promises a message (NULL or event) at least this
-    /// often; silence for `dc09.supervision_grace` × this raises device-offline.
-    #[serde(default)]
-    pub supervision_s: Option<u64>,
-    /// The id in the speaker's MQTT topics; defaults to device_id.
-    #[serde(default)]
-    pub mqtt_id: Option<String>,
-}
-
-impl fmt::Debug for DeviceEntry {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeviceEntry")
-            .field("device_id", &self.device_id)
-            .field("secret", &redacted(&self.secret))
-            .field("dc09_account", &self.dc09_account)
-            .field("dc09_key", &self.dc09_key.as_deref().map(redacted))
-            .field("supervision_s", &self.supervision_s)
-            .field("mqtt_id", &self.mqtt_id)
-            .finish()
-    }
-}
-
-fn redacted(s: &str) -> &'static str {
-    if s.is_empty() {
-        "(empty)"
-    } else {
-        "(redacted)"
     }
 }
 

@@ -16,10 +16,10 @@
 
 use chrono::{DateTime, Utc};
 use safetynet_dc09::{
-    ack, decode, duh, encode, reply_to_error, scan, DecodeError, FixedPad, Message, Payload,
-    Qualifier, Report, Scan, SeededPad, Token,
+    DecodeError, FixedPad, Message, Payload, Qualifier, Report, Scan, SeededPad, Token, ack,
+    decode, duh, encode, reply_to_error, scan,
 };
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -444,7 +444,7 @@ pub async fn serve_udp(socket: Arc<UdpSocket>, rx: Arc<Receiver>) {
 mod tests {
     use super::*;
     use crate::config::DeviceEntry;
-    use safetynet_dc09::{decode_unchecked, ContactId, Key, NoKeys};
+    use safetynet_dc09::{ContactId, Key, NoKeys, decode_unchecked};
     use tokio::sync::mpsc;
 
     const K128: &str = "000102030405060708090A0B0C0D0E0F";

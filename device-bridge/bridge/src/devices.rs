@@ -1,13 +1,14 @@
 //! The device directory: who a DC-09 account or an MQTT id is in the suite, with the webhook
 //! secret to sign its events and the AES key for its frames.
 
-use anyhow::{bail, Result};
+use anyhow::{Result, bail};
 use safetynet_dc09::{Key, KeyLookup};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::DeviceEntry;
+use serde::Deserialize;
+use std::fmt;
 
 /// One device as the bridge knows it.
 pub struct Device {
@@ -117,10 +118,10 @@ impl Directory {
             if d.by_id.insert(e.device_id.clone(), dev.clone()).is_some() {
                 bail!("devices[{n}]: device_id {} appears twice", e.device_id);
             }
-            if let Some(a) = account {
-                if d.by_account.insert(a.clone(), dev.clone()).is_some() {
-                    bail!("devices[{n}]: dc09_account {a} appears twice");
-                }
+            if let Some(a) = account
+                && d.by_account.insert(a.clone(), dev.clone()).is_some()
+            {
+                bail!("devices[{n}]: dc09_account {a} appears twice");
             }
             if d.by_mqtt.insert(mqtt_id.clone(), dev).is_some() {
                 bail!("devices[{n}]: mqtt_id {mqtt_id} appears twice");
@@ -169,6 +170,52 @@ impl KeyLookup for Directory {
         } else {
             self.keys.get(account)
         }
+    }
+}
+
+/// One row of the device table.
+#[derive(Deserialize, Clone, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceEntry {
+    /// The suite's device id (`dev_…`).
+    pub device_id: String,
+    /// The webhook secret the suite showed once at registration.
+    pub secret: String,
+    /// DC-09 account (hex, as the panel sends it after `#`).
+    #[serde(default)]
+    pub dc09_account: Option<String>,
+    /// AES key for the account as hex (32, 48 or 64 digits → AES-128/192/256). When set, plain
+    /// event frames from the account are refused (no downgrade).
+    #[serde(default)]
+    pub dc09_key: Option<String>,
+    /// Supervision interval: the gateway promises a message (NULL or event) at least this
+    /// often; silence for `dc09.supervision_grace` × this raises device-offline.
+    #[serde(default)]
+    pub supervision_s: Option<u64>,
+    /// The id in the speaker's MQTT topics; defaults to device_id.
+    #[serde(default)]
+    pub mqtt_id: Option<String>,
+}
+
+impl fmt::Debug for DeviceEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceEntry")
+            .field("device_id", &self.device_id)
+            .field("secret", &redacted(&self.secret))
+            .field("dc09_account", &self.dc09_account)
+            .field("dc09_key", &self.dc09_key.as_deref().map(redacted))
+            .field("supervision_s", &self.supervision_s)
+            .field("mqtt_id", &self.mqtt_id)
+            .finish()
+    }
+}
+
+/// How a secret shows in debug output: whether it is set, never its value.
+pub(crate) fn redacted(s: &str) -> &'static str {
+    if s.is_empty() {
+        "(empty)"
+    } else {
+        "(redacted)"
     }
 }
 

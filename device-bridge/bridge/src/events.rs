@@ -2,7 +2,7 @@
 //! `{event_id, device_id, kind, occurred_at, sequence, data}`.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use safetynet_vocabulary::EventKind;
 

@@ -1,7 +1,7 @@
 //! `safetynet-bridge`: see `--help` and the crate documentation (src/lib.rs).
 
 use clap::Parser;
-use safetynet_bridge::config::{Cli, Command, Settings, EXAMPLE};
+use safetynet_bridge::config::{Cli, Command, EXAMPLE, Settings};
 use tracing_subscriber::EnvFilter;
 
 fn main() {

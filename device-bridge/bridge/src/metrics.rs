@@ -10,17 +10,17 @@
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Request, Response, StatusCode};
-use prometheus_client::encoding::{prometheus_text, EncodeMetric, MetricEncoder};
+use prometheus_client::encoding::{EncodeMetric, MetricEncoder, prometheus_text};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
-use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::Instant;
 use tokio::net::TcpListener;
 
@@ -28,22 +28,70 @@ use tokio::net::TcpListener;
 /// prometheus-client appends `_total` to counters and a full stop to help texts, so both are
 /// left off when registering.
 const COUNTERS: &[(&str, &str)] = &[
-    ("safetynet_bridge_events_in_total", "Events accepted into the outbox, by source (dc09, mqtt, bridge) and kind"),
-    ("safetynet_bridge_events_out_total", "Events the suite's webhook accepted (2xx), by kind"),
-    ("safetynet_bridge_events_dead_total", "Events the webhook refused for good (400/413/422) or that lost their device; kept in the outbox with state dead"),
-    ("safetynet_bridge_events_refused_total", "Device messages not accepted, by source and reason (unknown-device, bad-payload, budget, store-failed)"),
-    ("safetynet_bridge_delivery_attempts_total", "Webhook requests by result (ok, retry, dead)"),
-    ("safetynet_bridge_dc09_frames_total", "DC-09 frames answered, by transport (tcp, udp) and reply (ack, nak, duh)"),
-    ("safetynet_bridge_dc09_nak_total", "DC-09 NAK replies by reason"),
-    ("safetynet_bridge_dc09_duh_total", "DC-09 DUH replies by reason"),
-    ("safetynet_bridge_dc09_duplicates_total", "DC-09 retransmissions of frames already stored (ACKed again, not stored twice)"),
-    ("safetynet_bridge_dc09_unmapped_total", "Valid DC-09 events whose code has no Safety Net meaning (ACKed, not forwarded)"),
-    ("safetynet_bridge_dc09_garbage_bytes_total", "Bytes skipped on DC-09 TCP streams while looking for a frame"),
-    ("safetynet_bridge_supervision_offline_total", "device-offline events raised by DC-09 supervision"),
-    ("safetynet_bridge_mqtt_messages_total", "MQTT messages received, by topic (events, status) and result"),
-    ("safetynet_bridge_commands_published_total", "Commands published to speakers (PUBACK received), by type"),
-    ("safetynet_bridge_reminder_polls_total", "Due-reminder feed polls by result"),
-    ("safetynet_bridge_ticks_total", "Calls to the suite's tick by result"),
+    (
+        "safetynet_bridge_events_in_total",
+        "Events accepted into the outbox, by source (dc09, mqtt, bridge) and kind",
+    ),
+    (
+        "safetynet_bridge_events_out_total",
+        "Events the suite's webhook accepted (2xx), by kind",
+    ),
+    (
+        "safetynet_bridge_events_dead_total",
+        "Events the webhook refused for good (400/413/422) or that lost their device; kept in the outbox with state dead",
+    ),
+    (
+        "safetynet_bridge_events_refused_total",
+        "Device messages not accepted, by source and reason (unknown-device, bad-payload, budget, store-failed)",
+    ),
+    (
+        "safetynet_bridge_delivery_attempts_total",
+        "Webhook requests by result (ok, retry, dead)",
+    ),
+    (
+        "safetynet_bridge_dc09_frames_total",
+        "DC-09 frames answered, by transport (tcp, udp) and reply (ack, nak, duh)",
+    ),
+    (
+        "safetynet_bridge_dc09_nak_total",
+        "DC-09 NAK replies by reason",
+    ),
+    (
+        "safetynet_bridge_dc09_duh_total",
+        "DC-09 DUH replies by reason",
+    ),
+    (
+        "safetynet_bridge_dc09_duplicates_total",
+        "DC-09 retransmissions of frames already stored (ACKed again, not stored twice)",
+    ),
+    (
+        "safetynet_bridge_dc09_unmapped_total",
+        "Valid DC-09 events whose code has no Safety Net meaning (ACKed, not forwarded)",
+    ),
+    (
+        "safetynet_bridge_dc09_garbage_bytes_total",
+        "Bytes skipped on DC-09 TCP streams while looking for a frame",
+    ),
+    (
+        "safetynet_bridge_supervision_offline_total",
+        "device-offline events raised by DC-09 supervision",
+    ),
+    (
+        "safetynet_bridge_mqtt_messages_total",
+        "MQTT messages received, by topic (events, status) and result",
+    ),
+    (
+        "safetynet_bridge_commands_published_total",
+        "Commands published to speakers (PUBACK received), by type",
+    ),
+    (
+        "safetynet_bridge_reminder_polls_total",
+        "Due-reminder feed polls by result",
+    ),
+    (
+        "safetynet_bridge_ticks_total",
+        "Calls to the suite's tick by result",
+    ),
 ];
 
 const BUCKETS: &[f64] = &[
@@ -316,7 +364,9 @@ mod tests {
             "{t}"
         );
         assert!(t.contains("# TYPE safetynet_bridge_events_in_total counter\n"));
-        assert!(t.contains("# HELP safetynet_bridge_dc09_nak_total DC-09 NAK replies by reason.\n"));
+        assert!(
+            t.contains("# HELP safetynet_bridge_dc09_nak_total DC-09 NAK replies by reason.\n")
+        );
         assert!(t.contains("safetynet_bridge_dc09_nak_total{reason=\"bad \\\"crc\\\"\"} 1"));
         assert!(t.contains("\nsafetynet_bridge_dc09_garbage_bytes_total 7\n"));
         assert!(t.contains("safetynet_bridge_outbox_depth 5"));

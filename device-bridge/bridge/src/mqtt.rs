@@ -21,9 +21,9 @@
 //!   marked published only when the broker's PUBACK arrives; until then it is republished
 //!   after a restart.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, Publish, QoS};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -53,7 +53,9 @@ pub fn parse_broker(s: &str) -> Result<(String, u16)> {
         .or_else(|| s.strip_prefix("tcp://"))
         .unwrap_or(s);
     if s.starts_with("mqtts://") || s.starts_with("ssl://") {
-        bail!("mqtt.broker: TLS brokers are not supported yet; use a local TLS-terminating proxy or a plain listener on a private network");
+        bail!(
+            "mqtt.broker: TLS brokers are not supported yet; use a local TLS-terminating proxy or a plain listener on a private network"
+        );
     }
     let rest = rest.trim_end_matches('/');
     if rest.is_empty() {
@@ -230,14 +232,13 @@ pub fn start(settings: Settings, link: Link) -> CommandSender {
                 }
                 Ok(Event::Outgoing(Outgoing::Publish(pkid))) if pkid != 0 => {
                     // A pkid already mapped is a replay after a reconnect, not a new command.
-                    if let std::collections::hash_map::Entry::Vacant(slot) = inflight.entry(pkid) {
-                        if let Some(id) = awaiting
+                    if let std::collections::hash_map::Entry::Vacant(slot) = inflight.entry(pkid)
+                        && let Some(id) = awaiting
                             .lock()
                             .unwrap_or_else(|e| e.into_inner())
                             .pop_front()
-                        {
-                            slot.insert(id);
-                        }
+                    {
+                        slot.insert(id);
                     }
                 }
                 Ok(Event::Incoming(Packet::PubAck(ack))) => {

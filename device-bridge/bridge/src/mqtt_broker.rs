@@ -2,7 +2,7 @@
 //! configured, so `make up` works on a bare machine. It has no authentication and keeps
 //! sessions in memory only: production deployments point `mqtt.broker` at a real broker.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

@@ -15,13 +15,13 @@
 //! `warn_ratio` of the budget a warning is logged every minute; past the budget non-urgent
 //! events are refused (the device retries later) while urgent kinds are still taken.
 
-use anyhow::{bail, Context, Result};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use anyhow::{Context, Result, bail};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc as tmpsc, oneshot};
 
@@ -832,14 +832,16 @@ mod tests {
                 ob.append(vec![ev("d1", "heartbeat")], "t", None).await,
                 Err(AppendError::OverBudget)
             );
-            assert!(ob
-                .append(vec![ev("d1", "emergency-call")], "t", None)
-                .await
-                .is_ok());
-            assert!(ob
-                .append(vec![ev("d1", "heartbeat"), ev("d1", "smoke")], "t", None)
-                .await
-                .is_ok());
+            assert!(
+                ob.append(vec![ev("d1", "emergency-call")], "t", None)
+                    .await
+                    .is_ok()
+            );
+            assert!(
+                ob.append(vec![ev("d1", "heartbeat"), ev("d1", "smoke")], "t", None)
+                    .await
+                    .is_ok()
+            );
             ob.shutdown().await;
         });
     }

@@ -1,11 +1,11 @@
 //! `safetynet-bridge send-dc09`: sends one DC-09 frame and prints the receiver's reply — to
 //! test an installation (panel account, key, firewall) without a panel at hand.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use safetynet_dc09::{
-    decode_unchecked, encode, scan, ContactId, Key, Message, NoKeys, Payload, Qualifier, Scan,
-    SeededPad, SiaData, Token,
+    ContactId, Key, Message, NoKeys, Payload, Qualifier, Scan, SeededPad, SiaData, Token,
+    decode_unchecked, encode, scan,
 };
 use std::collections::HashMap;
 use std::io::{Read, Write};

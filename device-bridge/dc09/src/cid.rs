@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use crate::account::split_account;
 use crate::error::DecodeError;
 use crate::report::{Code, EventKind, Report};
 
@@ -19,6 +20,7 @@ pub enum Qualifier {
 }
 
 impl Qualifier {
+    /// The qualifier's digit on the wire.
     pub const fn digit(self) -> u8 {
         match self {
             Qualifier::New => b'1',
@@ -27,6 +29,7 @@ impl Qualifier {
         }
     }
 
+    /// The qualifier of a wire digit; `None` for any other.
     pub fn from_digit(d: u8) -> Option<Qualifier> {
         match d {
             b'1' => Some(Qualifier::New),
@@ -43,6 +46,7 @@ pub struct ContactId {
     /// `#acct|` repeated inside the data: `None` when absent, `Some("")` for a
     /// bare `|` (pysiaalarm's test sender), else the account text.
     pub account: Option<String>,
+    /// New event, restore or status.
     pub qualifier: Qualifier,
     /// Event code 000–999.
     pub code: u16,
@@ -73,25 +77,8 @@ fn digits(b: &[u8]) -> Option<u16> {
     })
 }
 
-/// Splits an optional leading `#acct|` (or bare `|`) off event data.
-pub(crate) fn split_account(data: &str) -> Result<(Option<&str>, &str), DecodeError> {
-    if let Some(rest) = data.strip_prefix('#') {
-        let bar = rest
-            .find('|')
-            .ok_or(DecodeError::BadData("'#acct' not followed by '|'"))?;
-        let account = &rest[..bar];
-        if !account.bytes().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(DecodeError::BadData("data account must be alphanumeric"));
-        }
-        Ok((Some(account), &rest[bar + 1..]))
-    } else if let Some(rest) = data.strip_prefix('|') {
-        Ok((Some(""), rest))
-    } else {
-        Ok((None, data))
-    }
-}
-
 impl ContactId {
+    /// An event without the account repeated in its data.
     pub fn new(qualifier: Qualifier, code: u16, group: u8, zone: u16) -> ContactId {
         ContactId {
             account: None,

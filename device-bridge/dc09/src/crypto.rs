@@ -13,7 +13,7 @@
 //! that the fixed zero IV cannot provide.
 
 use aes::cipher::{
-    block_padding::NoPadding, BlockDecryptMut, BlockEncryptMut, InnerIvInit, KeyInit,
+    BlockDecryptMut, BlockEncryptMut, InnerIvInit, KeyInit, block_padding::NoPadding,
 };
 use std::collections::HashMap;
 use std::fmt;
@@ -27,8 +27,10 @@ const IV: [u8; 16] = [0; 16];
 /// Why a key could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeyError {
+    /// Not 16, 24 or 32 bytes (AES-128/192/256); carries the length given.
     #[error("AES key must be 16, 24 or 32 bytes, got {0}")]
     BadLength(usize),
+    /// The hex form of the key is not hex.
     #[error("AES key hex string is not valid hex")]
     BadHex,
 }
@@ -124,6 +126,7 @@ impl fmt::Debug for Key {
 
 /// Where decode finds the key for an account (the `#acct` of the header).
 pub trait KeyLookup {
+    /// The key of `account`, if it has one.
     fn key_for(&self, account: &str) -> Option<&Key>;
 }
 
@@ -163,6 +166,7 @@ impl<T: KeyLookup + ?Sized> KeyLookup for &T {
 /// `]` (the encoder checks). Any `FnMut(&mut [u8])` is a pad source, so the
 /// bridge can plug in its own CSPRNG.
 pub trait PadSource {
+    /// Fills `out` with pad bytes.
     fn fill(&mut self, out: &mut [u8]);
 }
 
@@ -188,6 +192,7 @@ impl PadSource for FixedPad {
 pub struct SeededPad(u64);
 
 impl SeededPad {
+    /// A pad stream starting from `seed`.
     pub fn new(seed: u64) -> Self {
         SeededPad(seed)
     }

@@ -75,6 +75,7 @@ impl Token {
 /// The plain-text routing fields of a message (never encrypted).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Header {
+    /// The message type (`SIA-DCS`, `ADM-CID`, `NULL`, `ACK`, …).
     pub token: Token,
     /// `*` before the token: the part after `[` is AES-CBC encrypted.
     pub encrypted: bool,
@@ -93,7 +94,10 @@ pub struct Header {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scan {
     /// `buf[..len]` is one complete frame (LF … CR) ready for [`crate::decode`].
-    Frame { len: usize },
+    Frame {
+        /// The frame's length in bytes, from its LF to its CR.
+        len: usize,
+    },
     /// Not enough bytes yet; read more and scan again.
     NeedMore,
     /// Drop `buf[..n]` (noise before a LF, or a LF that does not start a

@@ -42,6 +42,7 @@
 //! # }
 //! ```
 
+mod account;
 pub mod cid;
 pub mod crypto;
 mod error;
@@ -56,9 +57,9 @@ pub mod time;
 pub use cid::{ContactId, Qualifier};
 pub use crypto::{AnyAccount, FixedPad, Key, KeyError, KeyLookup, NoKeys, PadSource, SeededPad};
 pub use error::{DecodeError, EncodeError, Reply};
-pub use frame::{crc16, scan, Header, Scan, Token};
-pub use message::{decode, decode_unchecked, encode, encode_into, Message, Payload};
+pub use frame::{Header, Scan, Token, crc16, scan};
+pub use message::{Message, Payload, decode, decode_unchecked, encode, encode_into};
 pub use report::{Code, EventKind, Report};
 pub use response::{ack, duh, nak, reply_to_error};
 pub use sia::{SiaCode, SiaData, SiaEvent};
-pub use time::{check_time, format_timestamp, parse_timestamp, TimeError};
+pub use time::{TimeError, check_time, format_timestamp, parse_timestamp};

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use crate::cid::ContactId;
 use crate::crypto::{self, Key, KeyLookup, PadSource};
 use crate::error::{DecodeError, EncodeError};
-use crate::frame::{self, Header, Token, MAX_BODY_LEN};
+use crate::frame::{self, Header, MAX_BODY_LEN, Token};
 use crate::report::Report;
 use crate::sia::SiaData;
 use crate::time::{self, TIMESTAMP_LEN};
@@ -27,7 +27,9 @@ pub enum Payload {
 /// A decoded (or to-be-encoded) DC-09 message.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Message {
+    /// The plain-text routing fields.
     pub header: Header,
+    /// The data between `[` and `]`.
     pub payload: Payload,
     /// Extended data blocks `[…]` after the data, without brackets
     /// (e.g. `"Vhttp://cam/1"`, `"X127.0E"`), in order.
@@ -60,11 +62,13 @@ impl Message {
         }
     }
 
+    /// Sets the receiver number (`R…`).
     pub fn with_receiver(mut self, receiver: impl Into<String>) -> Message {
         self.header.receiver = Some(receiver.into());
         self
     }
 
+    /// Sets the timestamp (mandatory for encryption).
     pub fn with_timestamp(mut self, ts: DateTime<Utc>) -> Message {
         self.timestamp = Some(ts);
         self
@@ -77,6 +81,7 @@ impl Message {
         self
     }
 
+    /// Appends an extended data block (`[…]` after the data), without its brackets.
     pub fn with_extended(mut self, block: impl Into<String>) -> Message {
         self.extended.push(block.into());
         self
@@ -240,10 +245,10 @@ fn validate(msg: &Message) -> Result<(), EncodeError> {
     if h.seq > 9999 {
         return Err(E("seq must be 0000-9999"));
     }
-    if let Some(r) = &h.receiver {
-        if !is_hex(r, 6) {
-            return Err(E("receiver must be 1-6 hex digits"));
-        }
+    if let Some(r) = &h.receiver
+        && !is_hex(r, 6)
+    {
+        return Err(E("receiver must be 1-6 hex digits"));
     }
     if !is_hex(&h.prefix, 6) {
         return Err(E("prefix must be 1-6 hex digits"));
@@ -279,15 +284,15 @@ fn validate(msg: &Message) -> Result<(), EncodeError> {
         Payload::Sia(s) => s.account.as_deref(),
         _ => None,
     };
-    if let Some(a) = inner_account {
-        if !a.bytes().all(|c| c.is_ascii_alphanumeric()) {
-            return Err(E("data account must be alphanumeric"));
-        }
+    if let Some(a) = inner_account
+        && !a.bytes().all(|c| c.is_ascii_alphanumeric())
+    {
+        return Err(E("data account must be alphanumeric"));
     }
-    if let Payload::Sia(SiaData { body: t, .. }) | Payload::Text(t) = &msg.payload {
-        if !clean_text(t) {
-            return Err(E("data must be printable ASCII without '[' or ']'"));
-        }
+    if let Payload::Sia(SiaData { body: t, .. }) | Payload::Text(t) = &msg.payload
+        && !clean_text(t)
+    {
+        return Err(E("data must be printable ASCII without '[' or ']'"));
     }
     if msg.extended.iter().any(|x| x.is_empty() || !clean_text(x)) {
         return Err(E(

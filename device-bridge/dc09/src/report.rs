@@ -3,18 +3,24 @@
 
 use std::fmt;
 
-use crate::sia::SiaCode;
-
 /// Device-event kinds a DC-09 gateway can report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
+    /// A medical, personal-emergency or panic alarm (`emergency-call`).
     EmergencyCall,
+    /// A fire alarm.
     Fire,
+    /// A smoke detector alarm.
     Smoke,
+    /// A gas detector alarm.
     Gas,
+    /// No movement for too long (Contact ID 641, senior watch).
     Inactivity,
+    /// A periodic test report: the gateway is alive.
     Heartbeat,
+    /// A device's battery is low.
     LowBattery,
+    /// Mains (AC) power lost.
     PowerLoss,
 }
 
@@ -64,7 +70,10 @@ pub enum Report {
     /// A new event (Contact ID qualifier 1, or 6 = status still present).
     Event(EventKind),
     /// The condition `restores` ended (Contact ID qualifier 3, SIA restore codes).
-    Restore { restores: EventKind },
+    Restore {
+        /// The kind whose condition ended.
+        restores: EventKind,
+    },
     /// A code with no Safety Net meaning; the message is still valid (ACK it).
     Unmapped(Code),
 }
@@ -85,5 +94,56 @@ impl Report {
             Report::Restore { restores } => Some(*restores),
             _ => None,
         }
+    }
+}
+
+/// A two-letter SIA event code (`FA`, `BA`, `PA`, …).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SiaCode(pub [u8; 2]);
+
+impl SiaCode {
+    /// `None` unless `s` is two upper-case ASCII letters.
+    pub fn new(s: &str) -> Option<SiaCode> {
+        match s.as_bytes() {
+            [a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => Some(SiaCode([*a, *b])),
+            _ => None,
+        }
+    }
+
+    /// The two letters.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("??")
+    }
+
+    /// Safety Net meaning of a few common codes; everything else is `Unmapped`.
+    pub fn report(self) -> Report {
+        use EventKind::*;
+        let restore = |k| Report::Restore { restores: k };
+        match &self.0 {
+            b"PA" | b"MA" | b"QA" => Report::Event(EmergencyCall),
+            b"PH" | b"PR" | b"MH" | b"MR" | b"QH" | b"QR" => restore(EmergencyCall),
+            b"FA" => Report::Event(Fire),
+            b"FH" | b"FR" => restore(Fire),
+            b"GA" => Report::Event(Gas),
+            b"GH" | b"GR" => restore(Gas),
+            b"RP" => Report::Event(Heartbeat),
+            b"YT" | b"XT" => Report::Event(LowBattery),
+            b"YR" | b"XR" => restore(LowBattery),
+            b"AT" => Report::Event(PowerLoss),
+            b"AR" => restore(PowerLoss),
+            _ => Report::Unmapped(Code::Sia(self)),
+        }
+    }
+}
+
+impl fmt::Display for SiaCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for SiaCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SiaCode({})", self.as_str())
     }
 }

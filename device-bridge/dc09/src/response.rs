@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::crypto::{Key, PadSource};
 use crate::error::{DecodeError, EncodeError, Reply};
 use crate::frame::{self, Header, Token};
-use crate::message::{encode, Message, Payload};
+use crate::message::{Message, Payload, encode};
 use crate::time;
 
 /// ACK echoing the request's sequence, receiver, prefix and account.
@@ -73,12 +73,11 @@ pub fn duh(request: &Header) -> Vec<u8> {
 /// frame's header. If the header cannot be read a DUH is impossible and NAK
 /// is sent instead.
 pub fn reply_to_error(frame_bytes: &[u8], err: &DecodeError, now: DateTime<Utc>) -> Vec<u8> {
-    if err.reply() == Reply::Duh {
-        if let Ok(h) = frame::check(frame_bytes).and_then(frame::parse_header) {
-            if !h.account.is_empty() {
-                return duh_fields(h.seq, h.receiver, h.prefix, h.account);
-            }
-        }
+    if err.reply() == Reply::Duh
+        && let Ok(h) = frame::check(frame_bytes).and_then(frame::parse_header)
+        && !h.account.is_empty()
+    {
+        return duh_fields(h.seq, h.receiver, h.prefix, h.account);
     }
     nak(now)
 }

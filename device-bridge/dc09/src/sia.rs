@@ -5,65 +5,15 @@
 //! their address (zone/user digits), the `ri` area and `id` user modifiers,
 //! and `^text^`. The raw body is kept so a message re-encodes byte-identically.
 
-use std::fmt;
-
-use crate::cid::split_account;
+use crate::account::split_account;
 use crate::error::DecodeError;
-use crate::report::{Code, EventKind, Report};
-
-/// A two-letter SIA event code (`FA`, `BA`, `PA`, …).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SiaCode(pub [u8; 2]);
-
-impl SiaCode {
-    /// `None` unless `s` is two upper-case ASCII letters.
-    pub fn new(s: &str) -> Option<SiaCode> {
-        match s.as_bytes() {
-            [a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => Some(SiaCode([*a, *b])),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.0).unwrap_or("??")
-    }
-
-    /// Safety Net meaning of a few common codes; everything else is `Unmapped`.
-    pub fn report(self) -> Report {
-        use EventKind::*;
-        let restore = |k| Report::Restore { restores: k };
-        match &self.0 {
-            b"PA" | b"MA" | b"QA" => Report::Event(EmergencyCall),
-            b"PH" | b"PR" | b"MH" | b"MR" | b"QH" | b"QR" => restore(EmergencyCall),
-            b"FA" => Report::Event(Fire),
-            b"FH" | b"FR" => restore(Fire),
-            b"GA" => Report::Event(Gas),
-            b"GH" | b"GR" => restore(Gas),
-            b"RP" => Report::Event(Heartbeat),
-            b"YT" | b"XT" => Report::Event(LowBattery),
-            b"YR" | b"XR" => restore(LowBattery),
-            b"AT" => Report::Event(PowerLoss),
-            b"AR" => restore(PowerLoss),
-            _ => Report::Unmapped(Code::Sia(self)),
-        }
-    }
-}
-
-impl fmt::Display for SiaCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl fmt::Debug for SiaCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SiaCode({})", self.as_str())
-    }
-}
+use crate::report::Report;
+pub use crate::report::SiaCode;
 
 /// One event in SIA data.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SiaEvent {
+    /// The two-letter event code.
     pub code: SiaCode,
     /// Digits after the code: zone, user or area depending on the code.
     pub address: Option<u32>,
@@ -82,6 +32,7 @@ pub struct SiaData {
     pub account: Option<String>,
     /// Everything after `#acct|`, exactly as sent (this is what gets encoded).
     pub body: String,
+    /// The events found in `body`, in order.
     pub events: Vec<SiaEvent>,
 }
 
@@ -120,10 +71,8 @@ fn parse_events(body: &str) -> Vec<SiaEvent> {
             let Some(len) = b[i + 1..].iter().position(|&x| x == b'^') else {
                 break;
             };
-            if after_event {
-                if let Some(ev) = events.last_mut() {
-                    ev.text = Some(body[i + 1..i + 1 + len].to_owned());
-                }
+            if after_event && let Some(ev) = events.last_mut() {
+                ev.text = Some(body[i + 1..i + 1 + len].to_owned());
             }
             after_event = false;
             i += len + 2;
@@ -197,6 +146,7 @@ impl SiaData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::{Code, EventKind};
 
     type Ev = (String, Option<u32>, Option<u32>, Option<u32>);
 

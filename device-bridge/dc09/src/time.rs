@@ -14,10 +14,18 @@ pub const TIMESTAMP_LEN: usize = 20;
 /// A timestamp outside the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
+    /// More than [`MAX_BEHIND`] behind our clock.
     #[error("timestamp {behind_secs} s behind our clock (limit 40 s)")]
-    TooOld { behind_secs: i64 },
+    TooOld {
+        /// Seconds behind.
+        behind_secs: i64,
+    },
+    /// More than [`MAX_AHEAD`] ahead of our clock.
     #[error("timestamp {ahead_secs} s ahead of our clock (limit 20 s)")]
-    TooNew { ahead_secs: i64 },
+    TooNew {
+        /// Seconds ahead.
+        ahead_secs: i64,
+    },
 }
 
 /// Checks `ts` against `now` (truncated to whole seconds, the resolution of

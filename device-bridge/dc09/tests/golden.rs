@@ -392,7 +392,7 @@ fn nak_layout() {
     let n = nak(t(2025, 1, 15, 12, 35, 0));
     assert_eq!(n, NAK);
     assert_eq!(&n[5..9], b"0025"); // 37 bytes
-                                   // Published vector from fioletoven/dc09.
+    // Published vector from fioletoven/dc09.
     assert_eq!(
         nak(t(2025, 9, 24, 16, 20, 1)),
         b"\nE4410025\"NAK\"0000R0L0A0[]_16:20:01,09-24-2025\r"

@@ -12,11 +12,11 @@
 
 use serde_json::Value;
 
-use safetynet_http::{ApiError, ApiResult};
-use safetynet_care::crisis;
-use safetynet_db::Db;
 use safetynet_alerting::routing_client::Plan;
+use safetynet_care::crisis;
 use safetynet_care::{self as reminders, ANSWERS};
+use safetynet_db::Db;
+use safetynet_http::{ApiError, ApiResult};
 
 pub enum Care<'a> {
     Other,

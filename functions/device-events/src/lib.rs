@@ -9,24 +9,23 @@
 mod care;
 mod restore;
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use spin_sdk::http::{IncomingRequest, Method, OutgoingResponse, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
+use safetynet_alerting::delivery;
+use safetynet_alerting::events;
+use safetynet_alerting::routing_client::{self as routing, kind_from_str};
 use safetynet_alerting::{self as alerting, Alert, Raised};
-use safetynet_http::{ApiError, ApiResult};
 use safetynet_db::Db;
 use safetynet_http::respond;
-use safetynet_alerting::routing_client::{self as routing, kind_from_str};
-use safetynet_vocabulary::EventKind;
-use safetynet_alerting::events;
-use safetynet_residents as registry;
 use safetynet_http::validate::{opt_i64, parse_body, req_str, req_time};
-use safetynet_alerting::delivery;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_residents as registry;
 use safetynet_secrets as secrets;
+use safetynet_vocabulary::EventKind;
 use safetynet_wire::signature;
 use safetynet_wire::time;
-
 
 // The raw request, not spin-sdk's `Request`: that conversion copies every header (Spin adds a
 // dozen) into a map and rebuilds the URI, and this route, the busiest, needs two headers.

@@ -7,11 +7,11 @@
 
 use serde_json::Value;
 
-use safetynet_http::{ApiError, ApiResult};
-use safetynet_db::Db;
-use safetynet_alerting::routing_client::{self as routing, kind_from_str, RestoreAction};
 use safetynet_alerting::events;
 use safetynet_alerting::incidents;
+use safetynet_alerting::routing_client::{self as routing, RestoreAction, kind_from_str};
+use safetynet_db::Db;
+use safetynet_http::{ApiError, ApiResult};
 use safetynet_residents as registry;
 
 /// The condition a `restore` event ends (`data.restores`); `None` for every other kind.

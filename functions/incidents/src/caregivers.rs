@@ -7,17 +7,17 @@
 use serde_json::json;
 use spin_sdk::http::{Method, Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
-use safetynet_auth::{Role, Staff};
-use safetynet_db::Db;
-use safetynet_http::{header, json as json_response, query_param};
-use safetynet_alerting::notify::kind_ko;
-use safetynet_secrets::token_hash;
 use safetynet_alerting::acks::{self, Reply};
 use safetynet_alerting::incidents;
-use safetynet_residents as registry;
-use safetynet_wire::time;
+use safetynet_alerting::notify::kind_ko;
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
 use safetynet_http::validate::{parse_body, req_str};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{header, json as json_response, query_param};
+use safetynet_residents as registry;
+use safetynet_secrets::token_hash;
+use safetynet_wire::time;
 
 /// `GET` shows what is to be acknowledged and a button; `POST` (the button) acknowledges. A GET
 /// never changes anything: SMS apps and link previews fetch links on their own.
@@ -60,7 +60,12 @@ pub fn link(req: &Request, db: &Db, token: &str) -> ApiResult<Response> {
         ));
     }
     if ack.expires_at <= now {
-        return Ok(page(410, "만료된 확인 링크입니다", "담당 복지센터에 전화해 주세요. 바뀐 것은 없습니다. (This link has expired; nothing changed.)", None));
+        return Ok(page(
+            410,
+            "만료된 확인 링크입니다",
+            "담당 복지센터에 전화해 주세요. 바뀐 것은 없습니다. (This link has expired; nothing changed.)",
+            None,
+        ));
     }
     let incident = incidents::get(db, &ack.incident_id)?
         .ok_or_else(|| ApiError::internal("code of a missing incident"))?;
@@ -227,13 +232,13 @@ pub fn list_replies(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response
         "not-an-acknowledgement",
     ];
     let outcome = query_param(req, "outcome");
-    if let Some(o) = &outcome {
-        if !OUTCOMES.contains(&o.as_str()) {
-            return Err(ApiError::invalid(
-                "outcome",
-                format!("one of {}", OUTCOMES.join(", ")),
-            ));
-        }
+    if let Some(o) = &outcome
+        && !OUTCOMES.contains(&o.as_str())
+    {
+        return Err(ApiError::invalid(
+            "outcome",
+            format!("one of {}", OUTCOMES.join(", ")),
+        ));
     }
     let replies = acks::replies(db, outcome.as_deref(), 200)?;
     Ok(json_response(200, &json!({"replies": replies})))

@@ -7,14 +7,14 @@
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
+use safetynet_alerting::incidents::{self, DISPATCH_STATUSES, DispatchUpdate};
+use safetynet_alerting::outbox;
 use safetynet_auth::{Role, Staff};
 use safetynet_db::Db;
 use safetynet_http::json as json_response;
-use safetynet_alerting::incidents::{self, DispatchUpdate, DISPATCH_STATUSES};
-use safetynet_alerting::outbox;
-use safetynet_wire::time::{self, to_rfc3339};
 use safetynet_http::validate::{opt_str, opt_time, parse_body, req_enum, req_str};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_wire::time::{self, to_rfc3339};
 
 pub fn post(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(&[Role::Dispatcher])?;
@@ -32,7 +32,7 @@ pub fn post(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
             "no dispatch was sent with this idempotency_key",
         )
     })?;
-    if channel != "dispatch119" && channel != "welfare-check119" {
+    if outbox::destination_of(&channel) != "dispatch" {
         return Err(ApiError::invalid(
             "idempotency_key",
             "names a notification that was not sent to 119",

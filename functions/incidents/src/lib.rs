@@ -8,20 +8,21 @@ mod dispatch_updates;
 mod stats;
 mod tick;
 
-use serde_json::{json, Value};
+use safetynet_vocabulary::IncidentState;
+use serde_json::{Value, json};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
-use safetynet_http::{ApiError, ApiResult};
-use safetynet_auth::{authenticate, Role, Staff};
-use safetynet_db::Db;
-use safetynet_http::{json as json_response, query_param, respond, segments};
-use safetynet_alerting::incidents::{self, Filter, OUTCOMES};
 use safetynet_alerting::events;
+use safetynet_alerting::incidents::{self, Filter, OUTCOMES};
 use safetynet_alerting::outbox;
+use safetynet_auth::{Role, Staff, authenticate};
+use safetynet_db::Db;
+use safetynet_http::validate::{opt_str, req_enum, req_str};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{json as json_response, query_param, respond, segments};
 use safetynet_residents as registry;
 use safetynet_wire::time;
-use safetynet_http::validate::{opt_str, req_enum, req_str};
 
 #[http_component]
 async fn handle(req: Request) -> Response {
@@ -75,13 +76,13 @@ fn time_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
 fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(STAFF_ROLES)?;
     let state = query_param(req, "state");
-    if let Some(s) = &state {
-        if !["triggered", "acknowledged", "resolved", "cancelled"].contains(&s.as_str()) {
-            return Err(ApiError::invalid(
-                "state",
-                "one of triggered, acknowledged, resolved, cancelled",
-            ));
-        }
+    if let Some(s) = &state
+        && s.parse::<IncidentState>().is_err()
+    {
+        return Err(ApiError::invalid(
+            "state",
+            format!("one of {}", IncidentState::NAMES.join(", ")),
+        ));
     }
     let limit = match query_param(req, "limit") {
         None => 100,

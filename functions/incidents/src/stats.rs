@@ -1,14 +1,14 @@
 //! `GET /api/v1/incidents/stats`: the figures a city reports — incidents by month (KST), kind
 //! and outcome, and how many residents 119 reported transported, within the caller's scope.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::ApiResult;
+use safetynet_alerting::incidents::{self, Filter};
 use safetynet_auth::Staff;
 use safetynet_db::Db;
+use safetynet_http::ApiResult;
 use safetynet_http::json as json_response;
-use safetynet_alerting::incidents::{self, Filter};
 use safetynet_wire::time::month_kst;
 
 fn bump(map: &mut Map<String, Value>, key: &str) {

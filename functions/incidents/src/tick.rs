@@ -4,19 +4,20 @@
 //! marked fired in the same commit that queues their notification, detection skips residents
 //! who already have an incident since their last sign of life, and deliveries carry keys.
 
+use safetynet_vocabulary::Channel;
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
+use safetynet_alerting::delivery;
+use safetynet_alerting::incidents;
+use safetynet_alerting::notify::{self, Context};
+use safetynet_alerting::outbox;
+use safetynet_alerting::routing_client::{self as routing, kind_from_str};
 use safetynet_alerting::{self as alerting, Alert};
-use safetynet_http::ApiResult;
 use safetynet_auth::{Role, Staff};
 use safetynet_db::Db;
-use safetynet_alerting::delivery;
+use safetynet_http::ApiResult;
 use safetynet_http::json as json_response;
-use safetynet_alerting::notify::{self, Context};
-use safetynet_alerting::routing_client::{self as routing, kind_from_str};
-use safetynet_alerting::incidents;
-use safetynet_alerting::outbox;
 use safetynet_residents as registry;
 use safetynet_wire::time;
 
@@ -68,8 +69,17 @@ fn climb_ladders(db: &Db, now: i64) -> ApiResult<u32> {
             device: None,
             event: None,
         };
+        // Steps are stored by the vocabulary's channel names; one it no longer knows cannot be
+        // sent anywhere and is skipped rather than failing the tick.
+        let Ok(channel) = step.channel.parse::<Channel>() else {
+            eprintln!(
+                "ladder step skipped incident={incident_id} step={} unknown channel",
+                step.step
+            );
+            continue;
+        };
         db.tx(|db| -> ApiResult<_> {
-            notify::enqueue(db, &ctx, step.step, &step.channel, &step.target, now)?;
+            notify::enqueue(db, &ctx, step.step, channel, &step.target, now)?;
             Ok(incidents::mark_fired(db, &incident_id, step.step, now)?)
         })?;
         n += 1;

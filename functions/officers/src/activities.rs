@@ -3,16 +3,17 @@
 //! Approved time is volunteer time; totals per year and lifetime; badges cross on approval.
 
 use chrono::NaiveDate;
+use chrono::Timelike;
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
-use safetynet_auth::{Role, Staff};
-use safetynet_db::Db;
-use safetynet_http::{json as json_response, query_param};
 use crate::store::officer_activities::{self as store, Activity};
 use crate::store::officers::{self, Officer};
+use safetynet_auth::{Role, Staff};
+use safetynet_db::Db;
 use safetynet_http::validate::{opt_str, req_enum, req_str};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{json as json_response, query_param};
 use safetynet_wire::ids;
 use safetynet_wire::time;
 
@@ -31,14 +32,9 @@ fn entry(a: &Activity) -> ActivityEntry {
 
 fn parse_start(v: &Value) -> ApiResult<i64> {
     let s = req_str(v, "start", 5)?;
-    let bad = || ApiError::invalid("start", "must be a local time HH:MM, e.g. 09:30");
-    let (h, m) = s.split_once(':').ok_or_else(bad)?;
-    let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
-    if (0..24).contains(&h) && (0..60).contains(&m) {
-        Ok(h * 60 + m)
-    } else {
-        Err(bad())
-    }
+    let t = chrono::NaiveTime::parse_from_str(s, "%H:%M")
+        .map_err(|_| ApiError::invalid("start", "must be a local time HH:MM, e.g. 09:30"))?;
+    Ok(i64::from(t.hour() * 60 + t.minute()))
 }
 
 /// Hours in half-hour steps, the unit officers and the volunteer portal use.

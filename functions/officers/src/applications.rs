@@ -5,14 +5,14 @@
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
-use safetynet_db::Db;
-use safetynet_http::{header, json as json_response};
 use crate::store::officers;
 use crate::store::rate_limits;
+use safetynet_db::Db;
 use safetynet_http::validate::{opt_str, parse_body, phone, req_str};
-use safetynet_wire::ids;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{header, json as json_response};
 use safetynet_secrets as secrets;
+use safetynet_wire::ids;
 use safetynet_wire::time;
 
 /// What the applicant agreed to; bump when the consent text changes so each record says which.

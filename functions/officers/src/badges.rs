@@ -3,11 +3,11 @@
 
 use serde_json::{Value, json};
 
-use safetynet_http::ApiResult;
-use safetynet_db::Db;
-use safetynet_cases as cases;
 use crate::store::officer_activities;
 use crate::store::officers;
+use safetynet_cases as cases;
+use safetynet_db::Db;
+use safetynet_http::ApiResult;
 
 use crate::recognition_client::{self as recognition, OfficerTotals};
 

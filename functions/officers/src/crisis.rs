@@ -8,18 +8,18 @@
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_alerting::{self as alerting, Alert, Raised};
-use safetynet_http::{ApiError, ApiResult};
-use safetynet_auth::{Role, Staff};
-use safetynet_db::Db;
-use safetynet_http::{json as json_response, query_param};
+use crate::store::officers::{self, Officer};
+use safetynet_alerting::delivery;
 use safetynet_alerting::notify;
 use safetynet_alerting::routing_client::{self as routing, EventKind};
+use safetynet_alerting::{self as alerting, Alert, Raised};
+use safetynet_auth::{Role, Staff};
 use safetynet_cases::{self as cases, Case, NewCase, URGENCIES};
-use crate::store::officers::{self, Officer};
-use safetynet_residents as registry;
+use safetynet_db::Db;
 use safetynet_http::validate::{opt_str, parse_body, req_enum, req_str};
-use safetynet_alerting::delivery;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{json as json_response, query_param};
+use safetynet_residents as registry;
 use safetynet_wire::time;
 
 use crate::badges;

@@ -13,13 +13,13 @@
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
-use safetynet_auth::{Role, Staff};
-use safetynet_db::Db;
-use safetynet_http::{json as json_response, query_param};
-use safetynet_cases as cases;
 use crate::store::officer_activities::{self as store, Activity, hhmm};
 use crate::store::officers::{self, Officer};
+use safetynet_auth::{Role, Staff};
+use safetynet_cases as cases;
+use safetynet_db::Db;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{json as json_response, query_param};
 use safetynet_wire::time;
 
 use crate::recognition_client::{self as recognition, YearRecord, kind_ko};

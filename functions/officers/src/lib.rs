@@ -16,11 +16,11 @@ mod store;
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
-use safetynet_http::{ApiError, ApiResult};
+use crate::store::officers::{self, Officer};
 use safetynet_auth::{Role, Staff, authenticate};
 use safetynet_db::Db;
+use safetynet_http::{ApiError, ApiResult};
 use safetynet_http::{respond, segments};
-use crate::store::officers::{self, Officer};
 use safetynet_wire::time;
 
 #[http_component]
@@ -153,7 +153,7 @@ fn own_officer(db: &Db, staff: &Staff, id: &str) -> ApiResult<Officer> {
 
 /// The city-local (KST, UTC+9) calendar date of `ms`, as YYYY-MM-DD.
 fn date_kst(ms: i64) -> String {
-    time::to_rfc3339(ms + 9 * 3_600_000)[..10].to_string()
+    time::date_kst(ms)
 }
 
 /// A query parameter that must be a year.

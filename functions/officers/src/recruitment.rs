@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use spin_sdk::http::Response;
 
-use safetynet_http::{ApiError, ApiResult};
+use crate::store::officers;
 use safetynet_auth::{Role, Staff};
 use safetynet_db::Db;
 use safetynet_http::json as json_response;
-use crate::store::officers;
+use safetynet_http::{ApiError, ApiResult};
 
 const BUILTIN: &str = include_str!("../targets.json");
 

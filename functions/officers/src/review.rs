@@ -5,17 +5,17 @@
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
+use crate::store::officers::{self, Officer};
+use safetynet_alerting::delivery;
+use safetynet_alerting::outbox;
 use safetynet_auth::tokens;
 use safetynet_auth::{Role, Staff};
 use safetynet_db::Db;
-use safetynet_http::{json as json_response, query_param};
-use crate::store::officers::{self, Officer};
-use safetynet_alerting::outbox;
 use safetynet_http::validate::req_str;
-use safetynet_alerting::delivery;
-use safetynet_wire::ids;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{json as json_response, query_param};
 use safetynet_secrets as secrets;
+use safetynet_wire::ids;
 use safetynet_wire::time;
 
 fn load(db: &Db, id: &str) -> ApiResult<officers::Application> {

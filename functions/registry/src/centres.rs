@@ -2,16 +2,16 @@
 //! keep it. A centre's notifications go to its number, and residents are enrolled only in dongs
 //! that have a centre.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
 use safetynet_auth::{Role, Staff};
 use safetynet_db::Db;
 use safetynet_http::json as json_response;
+use safetynet_http::validate::{opt_str, parse_body, phone, req_str};
+use safetynet_http::{ApiError, ApiResult};
 use safetynet_residents::centres::{self, Centre};
 use safetynet_wire::time;
-use safetynet_http::validate::{opt_str, parse_body, phone, req_str};
 
 const READERS: &[Role] = &[
     Role::Dispatcher,
@@ -81,7 +81,9 @@ pub fn require_centre(db: &Db, dong: &str) -> ApiResult<()> {
     if centres::get(db, dong)?.is_none() {
         return Err(ApiError::invalid(
             "dong",
-            format!("no welfare centre for {dong:?} in the directory (an admin adds it: PUT /api/v1/centres/{{dong}})"),
+            format!(
+                "no welfare centre for {dong:?} in the directory (an admin adds it: PUT /api/v1/centres/{{dong}})"
+            ),
         ));
     }
     Ok(())

@@ -1,23 +1,21 @@
 //! Residents, their contacts and devices, and staff tokens (`/api/v1/residents`, `/devices`,
 //! `/staff`). Enrolment is by admins or the resident's own dong welfare centre.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
-use safetynet_http::{ApiError, ApiResult};
-use safetynet_auth::{authenticate, Role, Staff};
+use safetynet_auth::{Role, Staff, authenticate};
 use safetynet_db::Db;
-use safetynet_http::{
-    decode_path_segment, json as json_response, query_param, respond, segments,
-};
-use safetynet_residents::{self as registry, Contact, Device, Resident, DEVICE_KINDS, PROTOCOLS};
-use safetynet_vocabulary::Eligibility;
 use safetynet_http::validate::{
     opt_f64, opt_i64, opt_str, parse_body, phone, req_enum, req_str, req_time,
 };
-use safetynet_wire::ids;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{decode_path_segment, json as json_response, query_param, respond, segments};
+use safetynet_residents::{self as registry, Contact, DEVICE_KINDS, Device, PROTOCOLS, Resident};
 use safetynet_secrets as secrets;
+use safetynet_vocabulary::Eligibility;
+use safetynet_wire::ids;
 use safetynet_wire::time;
 
 mod centres;
@@ -45,7 +43,13 @@ fn route(req: Request) -> ApiResult<Response> {
         }
         (
             Method::Post,
-            ["api", "v1", "residents", id, action @ ("suspend" | "resume" | "unenrol")],
+            [
+                "api",
+                "v1",
+                "residents",
+                id,
+                action @ ("suspend" | "resume" | "unenrol"),
+            ],
         ) => lifecycle::act(&req, &db, &staff, id, action),
         (Method::Post, ["api", "v1", "devices", id, "retire"]) => {
             lifecycle::retire_device(&req, &db, &staff, id)
@@ -175,7 +179,7 @@ fn parse_contacts(list: &Value, resident_id: &str, existing: &[String]) -> ApiRe
                 return Err(ApiError::invalid(
                     &f("id"),
                     "not one of this resident's contacts",
-                ))
+                ));
             }
             None => ids::new_id("con"),
         };
@@ -216,11 +220,13 @@ fn get_resident(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     let contacts = registry::contacts_of(db, &r.id)?;
     let mut body = r.to_json(&contacts);
     let retired = registry::retired_devices_of(db, &r.id)?;
-    body["devices"] = json!(registry::devices_of(db, &r.id)?
-        .iter()
-        .filter(|d| !retired.contains(&d.id))
-        .map(Device::to_json)
-        .collect::<Vec<_>>());
+    body["devices"] = json!(
+        registry::devices_of(db, &r.id)?
+            .iter()
+            .filter(|d| !retired.contains(&d.id))
+            .map(Device::to_json)
+            .collect::<Vec<_>>()
+    );
     body["retired_devices"] = json!(retired);
     if let Some(s) = registry::status_of(db, &r.id)? {
         body["status"] = json!(s.status);
@@ -247,10 +253,10 @@ fn create_device(req: &Request, db: &Db, staff: &Staff, resident_id: &str) -> Ap
             "required for protocol dc09",
         ));
     }
-    if let Some(a) = &dc09_account {
-        if !a.chars().all(|c| c.is_ascii_hexdigit()) || a.len() < 3 {
-            return Err(ApiError::invalid("dc09_account", "3 to 16 hex digits"));
-        }
+    if let Some(a) = &dc09_account
+        && (!a.chars().all(|c| c.is_ascii_hexdigit()) || a.len() < 3)
+    {
+        return Err(ApiError::invalid("dc09_account", "3 to 16 hex digits"));
     }
     let heartbeat_interval_s = opt_i64(&v, "heartbeat_interval_s", 10, 7 * 24 * 3600)?;
     let master = spin_sdk::variables::get("secret_key")

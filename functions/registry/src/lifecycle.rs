@@ -3,18 +3,16 @@
 //! record kept), and retiring a single device. Every change is a `resident_changes` row naming
 //! who changed which fields; logs carry ids only.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
 use safetynet_auth::{Role, Staff};
-use safetynet_db::{int, opt_int, opt_real, opt_text, text, Db};
+use safetynet_db::{Db, int, opt_int, opt_real, opt_text, text};
 use safetynet_http::json as json_response;
+use safetynet_http::validate::{opt_f64, opt_i64, opt_str, opt_time, parse_body, phone, req_str};
+use safetynet_http::{ApiError, ApiResult};
 use safetynet_residents::{self as registry, Resident};
 use safetynet_wire::time;
-use safetynet_http::validate::{
-    opt_f64, opt_i64, opt_str, opt_time, parse_body, phone, req_str,
-};
 
 /// The resident, for a worker who may change it (a dong worker: only their dong's).
 fn changeable(db: &Db, staff: &Staff, id: &str) -> ApiResult<Resident> {
@@ -127,7 +125,9 @@ pub fn patch(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Respo
         if let Some(contacts) = &contacts {
             registry::replace_contacts(db, &r.id, contacts)?;
         }
-        Ok(registry::record_change(db, &r.id, &staff.id, "updated", &changed, None, now)?)
+        Ok(registry::record_change(
+            db, &r.id, &staff.id, "updated", &changed, None, now,
+        )?)
     })?;
     eprintln!(
         "resident updated id={} by={} fields={}",
@@ -178,7 +178,15 @@ pub fn act(req: &Request, db: &Db, staff: &Staff, id: &str, action: &str) -> Api
             let note = opt_str(&v, "note", 500)?;
             db.tx(|db| -> ApiResult<_> {
                 registry::set_status(db, &r.id, "active", None, None, now)?;
-                Ok(registry::record_change(db, &r.id, &staff.id, "resumed", &["status"], note, now)?)
+                Ok(registry::record_change(
+                    db,
+                    &r.id,
+                    &staff.id,
+                    "resumed",
+                    &["status"],
+                    note,
+                    now,
+                )?)
             })?;
         }
         "unenrol" => {

@@ -5,14 +5,14 @@
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
+use safetynet_auth::tokens::{self, NewToken};
 use safetynet_auth::{Role, Staff};
 use safetynet_db::Db;
 use safetynet_http::json as json_response;
-use safetynet_auth::tokens::{self, NewToken};
 use safetynet_http::validate::{opt_i64, opt_str, parse_body, req_str};
-use safetynet_wire::ids;
+use safetynet_http::{ApiError, ApiResult};
 use safetynet_secrets as secrets;
+use safetynet_wire::ids;
 use safetynet_wire::time;
 
 const DAY_MS: i64 = 86_400_000;

@@ -8,15 +8,15 @@
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
 use safetynet_auth::Staff;
-use safetynet_db::Db;
-use safetynet_http::{json as json_response, query_param};
 use safetynet_care as reminders;
+use safetynet_db::Db;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{json as json_response, query_param};
 use safetynet_wire::time;
 
 use crate::schedule_client as sc;
-use crate::{occurrence_json, time_param, visible_resident, READ};
+use crate::{READ, occurrence_json, time_param, visible_resident};
 
 pub fn get(req: &Request, db: &Db, staff: &Staff, resident_id: &str) -> ApiResult<Response> {
     staff.require(READ)?;

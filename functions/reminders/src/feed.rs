@@ -11,16 +11,16 @@
 //! The answer is a JSON array, earliest first, at most `limit` (default 100, max 1000) items:
 //! `[{delivery_id, device_id, resident_id, kind, text, occurs_at, needs_ack}]` (see lib.rs).
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 use std::collections::HashMap;
 
-use safetynet_http::ApiResult;
 use safetynet_auth::{Role, Staff};
+use safetynet_care as reminders;
 use safetynet_db::Db;
+use safetynet_http::ApiResult;
 use safetynet_http::json as json_response;
 use safetynet_residents as registry;
-use safetynet_care as reminders;
 use safetynet_wire::time;
 
 use crate::schedule_client as sc;

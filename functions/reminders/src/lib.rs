@@ -40,14 +40,14 @@ use serde_json::json;
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
-use safetynet_http::{ApiError, ApiResult};
-use safetynet_auth::{authenticate, Role, Staff};
+use safetynet_auth::{Role, Staff, authenticate};
+use safetynet_care as reminders;
 use safetynet_db::Db;
+use safetynet_http::validate::opt_str;
+use safetynet_http::{ApiError, ApiResult};
 use safetynet_http::{json as json_response, query_param, respond, segments};
 use safetynet_residents as registry;
-use safetynet_care as reminders;
 use safetynet_wire::time;
-use safetynet_http::validate::opt_str;
 
 use schedule_client as sc;
 
@@ -151,7 +151,7 @@ fn ack(req: &Request, db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
         reminders::Ack::Recorded(d) => (d, true),
         reminders::Ack::Already(d) => (d, false),
         reminders::Ack::Unknown => {
-            return Err(ApiError::not_found(format!("no reminder delivery {id}")))
+            return Err(ApiError::not_found(format!("no reminder delivery {id}")));
         }
     };
     eprintln!("reminder acked delivery={id} by={} first={first}", staff.id);

@@ -8,11 +8,12 @@ spin_sdk::wit_bindgen::generate!({
 });
 
 pub use safetynet::schedule::schedule::{
-    adherence, classify, next_after, occurrences, validate, Outcome, Recurrence, RuleError, Status,
+    Outcome, Recurrence, RuleError, Status, StreakEntry, adherence, classify, missed_streak,
+    next_after, occurrences, validate,
 };
 
+use safetynet_care::{Delivery, Schedule};
 use safetynet_http::ApiError;
-use safetynet_care::Schedule;
 
 /// A schedule's recurrence as the component takes it.
 pub fn recurrence(s: &Schedule) -> Recurrence {
@@ -22,6 +23,19 @@ pub fn recurrence(s: &Schedule) -> Recurrence {
         start: s.start_at,
         end: s.end_at,
     }
+}
+
+/// Stored occurrences as the missed-dose streak takes them, in the order given.
+pub fn streak_entries(latest: &[Delivery]) -> Vec<StreakEntry> {
+    latest
+        .iter()
+        .map(|d| StreakEntry {
+            id: d.id.clone(),
+            delivered: d.claimed_at.is_some(),
+            missed: d.missed_at.is_some(),
+            escalated: d.incident_id.is_some(),
+        })
+        .collect()
 }
 
 /// A rule error from a request is a 400 naming the field; from a stored rule, a 500.

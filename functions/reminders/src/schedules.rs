@@ -8,15 +8,15 @@
 //! medication, appointment and check-in; `grace_minutes` 60; `misses_to_escalate` 2 for
 //! medication, else 0 (never).
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
 use safetynet_auth::Staff;
+use safetynet_care::{self as reminders, KINDS, Schedule};
 use safetynet_db::Db;
-use safetynet_http::{json as json_response, query_param};
-use safetynet_care::{self as reminders, Schedule, KINDS};
 use safetynet_http::validate::{opt_i64, opt_str, parse_body, req_enum, req_str};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{json as json_response, query_param};
 use safetynet_wire::ids;
 use safetynet_wire::time;
 
@@ -24,7 +24,7 @@ use crate::schedule_client as sc;
 
 /// The zone of a schedule that names none.
 const DEFAULT_TZ: &str = "Asia/Seoul";
-use crate::{occurrence_json, visible_resident, MANAGE, READ};
+use crate::{MANAGE, READ, occurrence_json, visible_resident};
 
 fn opt_time(v: &Value, field: &str) -> ApiResult<Option<i64>> {
     match opt_str(v, field, 64)? {
@@ -134,10 +134,12 @@ fn with_upcoming(s: &Schedule, now: i64) -> ApiResult<Value> {
     } else {
         Vec::new()
     };
-    body["upcoming"] = json!(upcoming
-        .into_iter()
-        .map(time::to_rfc3339)
-        .collect::<Vec<_>>());
+    body["upcoming"] = json!(
+        upcoming
+            .into_iter()
+            .map(time::to_rfc3339)
+            .collect::<Vec<_>>()
+    );
     Ok(body)
 }
 
@@ -165,10 +167,12 @@ pub fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     let s = visible(db, staff, id)?;
     let now = time::now_ms();
     let mut body = with_upcoming(&s, now)?;
-    body["recent"] = json!(reminders::deliveries_of_schedule(db, &s.id, 50)?
-        .iter()
-        .map(|d| occurrence_json(d, now))
-        .collect::<Vec<_>>());
+    body["recent"] = json!(
+        reminders::deliveries_of_schedule(db, &s.id, 50)?
+            .iter()
+            .map(|d| occurrence_json(d, now))
+            .collect::<Vec<_>>()
+    );
     Ok(json_response(200, &body))
 }
 

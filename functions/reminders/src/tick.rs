@@ -7,26 +7,27 @@
 //! 2. Missed: occurrences needing an acknowledgement whose grace period ended without one are
 //!    marked missed.
 //! 3. Escalation: when a schedule's latest `misses_to_escalate` occurrences were all delivered
-//!    and all missed, and none of them escalated yet, the routing component plans a
-//!    `missed-dose` incident (for a check-in programme: `check-in`, "went unanswered") and its
-//!    notifications go to the outbox and out at once — the caregiver first, per the policy. An
-//!    occurrence never delivered (no speaker, bridge down) resets the streak: the resident was
-//!    not reminded, so a miss says nothing about them.
+//!    and all missed, and none of them escalated yet (the schedule component's `missed-streak`
+//!    decides), the routing component plans a `missed-dose` incident (for a check-in
+//!    programme: `check-in`, "went unanswered") and its notifications go to the outbox and out
+//!    at once — the caregiver first, per the policy. An occurrence never delivered (no speaker,
+//!    bridge down) resets the streak: the resident was not reminded, so a miss says nothing
+//!    about them.
 //!
 //! Every step is idempotent: repeated or overlapping ticks change nothing twice.
 
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
-use safetynet_alerting::{self as alerting, Alert, Raised};
-use safetynet_http::ApiResult;
-use safetynet_auth::{Role, Staff};
-use safetynet_db::Db;
 use safetynet_alerting::delivery;
-use safetynet_http::json as json_response;
 use safetynet_alerting::routing_client::{self as routing, kind_from_str};
-use safetynet_residents as registry;
+use safetynet_alerting::{self as alerting, Alert, Raised};
+use safetynet_auth::{Role, Staff};
 use safetynet_care::{self as reminders, Schedule};
+use safetynet_db::Db;
+use safetynet_http::ApiResult;
+use safetynet_http::json as json_response;
+use safetynet_residents as registry;
 use safetynet_wire::time;
 
 use crate::schedule_client as sc;
@@ -57,9 +58,7 @@ pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
                 delivered += r.delivered;
                 failed += r.failed;
             }
-            Err(e) => eprintln!(
-                "immediate delivery error incident={incident_id} error={e}"
-            ),
+            Err(e) => eprintln!("immediate delivery error incident={incident_id} error={e}"),
         }
     }
     Ok(json_response(
@@ -122,17 +121,16 @@ fn mark_missed(db: &Db, now: i64) -> ApiResult<(u32, Vec<String>)> {
     })
 }
 
-/// The misses a schedule should escalate now, if its latest run of misses is long enough.
+/// The misses a schedule should escalate now, if its latest run of misses is long enough: the
+/// schedule component decides from the latest `misses_to_escalate` occurrences.
 fn streak(db: &Db, s: &Schedule, now: i64) -> ApiResult<Option<Vec<String>>> {
-    if s.misses_to_escalate <= 0 {
-        return Ok(None);
-    }
-    let latest = reminders::latest_of_schedule(db, &s.id, now, s.misses_to_escalate)?;
-    let all_missed = latest.len() as i64 == s.misses_to_escalate
-        && latest
-            .iter()
-            .all(|d| d.missed_at.is_some() && d.claimed_at.is_some() && d.incident_id.is_none());
-    Ok(all_missed.then(|| latest.into_iter().map(|d| d.id).collect()))
+    // Never negative: a negative LIMIT would read every occurrence.
+    let threshold = s.misses_to_escalate.clamp(0, i64::from(u32::MAX));
+    let latest = reminders::latest_of_schedule(db, &s.id, now, threshold)?;
+    Ok(sc::missed_streak(
+        &sc::streak_entries(&latest),
+        threshold as u32,
+    ))
 }
 
 /// Opens (or joins) the incident for a streak of misses; `(incident id, opened)`.

@@ -5,13 +5,13 @@
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
-use safetynet_http::{ApiError, ApiResult};
 use safetynet_auth::{Role, Staff};
-use safetynet_db::Db;
-use safetynet_http::{json as json_response, query_param};
 use safetynet_cases::{self as cases, Case, SOURCES, STATUSES};
-use safetynet_wire::time;
+use safetynet_db::Db;
 use safetynet_http::validate::{opt_str, parse_body, req_enum, req_str};
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{json as json_response, query_param};
+use safetynet_wire::time;
 
 const WORKERS: &[Role] = &[Role::WelfareCentre];
 

@@ -5,12 +5,12 @@ use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 use std::collections::BTreeMap;
 
-use safetynet_http::{ApiError, ApiResult};
-use safetynet_auth::{Role, Staff};
-use safetynet_db::Db;
-use safetynet_http::{json as json_response, query_param};
-use safetynet_cases as cases;
 use crate::store as scoring;
+use safetynet_auth::{Role, Staff};
+use safetynet_cases as cases;
+use safetynet_db::Db;
+use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::{json as json_response, query_param};
 use safetynet_wire::time;
 
 use crate::cycle::Cycle;

@@ -4,9 +4,9 @@ use futures::TryStreamExt;
 use spin_sdk::http::{IncomingRequest, Method, Request, Response};
 use spin_sdk::http_component;
 
-use safetynet_http::{ApiError, ApiResult};
 use safetynet_auth::{Role, Staff, authenticate};
 use safetynet_db::Db;
+use safetynet_http::{ApiError, ApiResult};
 use safetynet_http::{decode_path_segment, json, respond, segments};
 
 use crate::cycle::Cycle;

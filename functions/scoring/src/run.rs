@@ -1,18 +1,18 @@
 //! A cycle's run: load every household's indicators, score them in the scoring component,
-//! leave out households already in follow-up or supported last cycle, split the city quota
-//! across dong centres, and store each centre's list and a case per flagged household.
+//! have the component choose each dong centre's list (leaving out households already in
+//! follow-up or supported last cycle, ranking the rest, splitting the city quota), and store
+//! each centre's list and a case per flagged household.
 
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
-use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
-use safetynet_http::{ApiError, ApiResult};
+use crate::store::{self as scoring, Flag, Run};
 use safetynet_auth::Staff;
+use safetynet_cases::{self as cases, ScoredCase};
 use safetynet_db::Db;
 use safetynet_http::json as json_response;
-use safetynet_cases::{self as cases, ScoredCase};
-use crate::store::{self as scoring, Flag, Run};
+use safetynet_http::{ApiError, ApiResult};
 use safetynet_wire::ids;
 use safetynet_wire::time;
 
@@ -119,36 +119,34 @@ pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Re
         }
     }
 
-    // Exclude, rank within each dong, allocate the quota.
-    let prev = cycle.previous().id();
-    let (open, supported) =
-        cases::exclusions(db, &prev, previous_run.as_ref().map(|r| r.id.as_str()))?;
-    let open: HashSet<String> = open.into_iter().collect();
-    let supported: HashSet<String> = supported.into_iter().collect();
-    let (mut ex_support, mut ex_open, mut ex_prev) = (0u64, 0u64, 0u64);
     let mut band_counts = [0u64; 4];
-    let mut by_dong: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    for (i, (hid, dong, receiving)) in households.iter().enumerate() {
-        band_counts[bands[i].min(3) as usize] += 1;
-        if *receiving {
-            ex_support += 1;
-        } else if open.contains(hid) {
-            ex_open += 1;
-        } else if supported.contains(hid) {
-            ex_prev += 1;
-        } else if bands[i] >= min_band && scores[i] > 0.0 {
-            by_dong.entry(dong.as_str()).or_default().push(i);
-        }
+    for &b in &bands {
+        band_counts[b.min(3) as usize] += 1;
     }
-    for list in by_dong.values_mut() {
-        list.sort_by(|&a, &b| {
-            scores[b]
-                .total_cmp(&scores[a])
-                .then_with(|| households[a].0.cmp(&households[b].0))
-        });
-    }
-    let demand: Vec<u32> = by_dong.values().map(|l| l.len() as u32).collect();
-    let allocation = wit::allocate(quota as u32, &demand);
+
+    // Who is left out, the ranking within each dong and the quota cut are the scoring
+    // component's; this function only reads the cases it needs.
+    let prev = cycle.previous().id();
+    let (open_case, supported_last_cycle) =
+        cases::exclusions(db, &prev, previous_run.as_ref().map(|r| r.id.as_str()))?;
+    let followed = wit::Followed {
+        open_case,
+        supported_last_cycle,
+    };
+    let run_households = scorer::run_households(households, scores, bands);
+    let selection = wit::select(
+        &run_households,
+        &followed,
+        info.allocation_min_band,
+        quota as u32,
+    )
+    .map_err(|e| ApiError::internal(format!("selecting households: {e}")))?;
+    let wit::RunHouseholds {
+        ids: household_ids,
+        scores,
+        bands,
+        ..
+    } = run_households;
     let t_rank = t0.elapsed();
 
     // Store the lists and open a case per flagged household, in one transaction.
@@ -156,16 +154,19 @@ pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Re
     let mut flags = Vec::new();
     let mut new_cases = Vec::new();
     let mut centres = Vec::new();
-    for ((dong, list), &take) in by_dong.iter().zip(&allocation) {
-        centres.push(json!({"dong": dong, "at_risk": list.len(), "allocated": take}));
-        for (rank, &i) in list.iter().take(take as usize).enumerate() {
-            let (hid, _, _) = &households[i];
+    for centre in &selection.centres {
+        let dong = centre.dong.as_str();
+        centres.push(
+            json!({"dong": dong, "at_risk": centre.at_risk, "allocated": centre.flagged.len()}),
+        );
+        for (rank, &at) in centre.flagged.iter().enumerate() {
+            let (i, hid) = (at as usize, &household_ids[at as usize]);
             // Flagged households are in the allocation band, so they have reasons.
-            let j = explained.binary_search(&(i as u32)).unwrap_or_default();
+            let j = explained.binary_search(&at).unwrap_or_default();
             let why = reasons_json(
                 &info,
                 &columns,
-                i as u32,
+                at,
                 &scored.reasons[j * TOP..(j + 1) * TOP],
                 &scored.points[j * TOP..(j + 1) * TOP],
             );
@@ -201,8 +202,12 @@ pub fn run(req: &Request, db: &Db, staff: &Staff, cycle: &Cycle) -> ApiResult<Re
         "quota": quota,
         "households": n,
         "scored": n,
-        "excluded": {"receiving_support": ex_support, "open_case": ex_open, "supported_last_cycle": ex_prev},
-        "at_risk": demand.iter().map(|&d| d as u64).sum::<u64>(),
+        "excluded": {
+            "receiving_support": selection.receiving_support,
+            "open_case": selection.open_case,
+            "supported_last_cycle": selection.supported_last_cycle,
+        },
+        "at_risk": selection.centres.iter().map(|c| c.at_risk as u64).sum::<u64>(),
         "flagged": flags.len(),
         "bands": bands_json,
         "centres": centres,

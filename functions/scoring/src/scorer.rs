@@ -9,6 +9,8 @@ spin_sdk::wit_bindgen::generate!({
 
 pub use safetynet::scoring::scoring::{self as wit, ModelInfo, RiskBand};
 
+use std::collections::HashMap;
+
 use safetynet_http::{ApiError, ApiResult};
 
 /// The model JSON from the `scoring_model` variable; empty = the component's built-in model.
@@ -35,6 +37,43 @@ pub fn band_u8(b: RiskBand) -> u8 {
         RiskBand::Low => 1,
         RiskBand::Medium => 2,
         RiskBand::High => 3,
+    }
+}
+
+/// A run's households, as `households_for_run` reads them (id, dong, receiving support), with
+/// their scores and bands, in the shape `select` takes: each dong named once.
+pub fn run_households(
+    households: Vec<(String, String, bool)>,
+    scores: Vec<f32>,
+    bands: Vec<u8>,
+) -> wit::RunHouseholds {
+    let n = households.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut dongs = Vec::with_capacity(n);
+    let mut receiving_support = Vec::with_capacity(n);
+    let mut dong_names = Vec::new();
+    let mut dong_index: HashMap<String, u32> = HashMap::new();
+    for (id, dong, receiving) in households {
+        let d = match dong_index.get(&dong) {
+            Some(&d) => d,
+            None => {
+                let d = dong_names.len() as u32;
+                dong_names.push(dong.clone());
+                dong_index.insert(dong, d);
+                d
+            }
+        };
+        ids.push(id);
+        dongs.push(d);
+        receiving_support.push(receiving);
+    }
+    wit::RunHouseholds {
+        ids,
+        dongs,
+        dong_names,
+        receiving_support,
+        scores,
+        bands,
     }
 }
 

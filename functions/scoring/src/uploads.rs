@@ -7,11 +7,11 @@ use serde_json::{Value, json};
 use spin_sdk::http::Response;
 use std::collections::{BTreeSet, HashMap};
 
-use safetynet_http::{ApiError, ApiResult};
+use crate::store::{self as scoring, Household, Upload};
 use safetynet_auth::Staff;
 use safetynet_db::Db;
 use safetynet_http::json as json_response;
-use crate::store::{self as scoring, Household, Upload};
+use safetynet_http::{ApiError, ApiResult};
 use safetynet_wire::time;
 
 use crate::csv::{Column, Households, LineSink, Lines, Problems, Provider};
@@ -88,7 +88,14 @@ pub async fn households(
     db.tx(|db| -> ApiResult<_> {
         // Checked again inside the write lock: a provider upload may have landed meanwhile.
         locked_by_uploads(db, &id)?;
-        Ok(scoring::replace_households(db, &id, &cycle.name(), &list, &staff.id, now)?)
+        Ok(scoring::replace_households(
+            db,
+            &id,
+            &cycle.name(),
+            &list,
+            &staff.id,
+            now,
+        )?)
     })?;
     eprintln!(
         "scoring households cycle={id} rows={} bytes={bytes}",

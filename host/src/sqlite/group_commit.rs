@@ -10,13 +10,13 @@
 //! guest sees is the same as autocommit's; the WAL pages and the fsync are shared, and the
 //! fsync no longer blocks a thread that runs Wasm.
 
-use rusqlite::types::Value as SqlValue;
 use rusqlite::Connection;
+use rusqlite::types::Value as SqlValue;
 use std::sync::Weak;
 use tokio::runtime::Handle;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{run, Database, Rows};
+use super::{Database, Rows, run};
 
 /// Most statements one transaction takes; bounds how long the gate is held at a time.
 const MAX_BATCH: usize = 256;

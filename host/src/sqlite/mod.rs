@@ -23,12 +23,12 @@
 mod group_commit;
 
 use anyhow::{Context, Result};
-use rusqlite::types::{Value as SqlValue, ValueRef};
 use rusqlite::Connection;
+use rusqlite::types::{Value as SqlValue, ValueRef};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
-use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 
 /// Connections kept open for reuse per database; more are opened on demand.
 const POOL_KEEP: usize = 64;
@@ -238,10 +238,10 @@ pub struct SqliteConn {
 impl Drop for SqliteConn {
     fn drop(&mut self) {
         // Before the gate (a field, dropped after this) is released.
-        if let Some(w) = self.writer.take() {
-            if w.is_autocommit() || w.execute_batch("ROLLBACK").is_ok() {
-                self.db.return_writer(w);
-            }
+        if let Some(w) = self.writer.take()
+            && (w.is_autocommit() || w.execute_batch("ROLLBACK").is_ok())
+        {
+            self.db.return_writer(w);
         }
         if let Some(conn) = self.conn.take() {
             // A guest that trapped or forgot to commit must not leave a transaction (and the
@@ -311,12 +311,13 @@ impl SqliteConn {
             Some(_) => Write::Gated,
             None => self.classify(&sql)?,
         };
-        if write == Write::Single && self.conn.as_ref().is_some_and(|c| c.is_autocommit()) {
-            if let Some(committer) = self.db.committer() {
-                let (rows, rowid, changes) = Database::group_commit(committer, sql, params).await?;
-                self.last = (rowid, changes);
-                return Ok(rows);
-            }
+        if write == Write::Single
+            && self.conn.as_ref().is_some_and(|c| c.is_autocommit())
+            && let Some(committer) = self.db.committer()
+        {
+            let (rows, rowid, changes) = Database::group_commit(committer, sql, params).await?;
+            self.last = (rowid, changes);
+            return Ok(rows);
         }
         let sql = sql.as_str();
         if self.permit.is_none() && write != Write::Read {

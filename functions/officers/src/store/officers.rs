@@ -8,8 +8,8 @@
 
 use serde_json::{Value, json};
 
-use safetynet_db::{StoreError, StoreResult};
 use safetynet_db::{Db, Row, int, opt_text, rows, text};
+use safetynet_db::{StoreError, StoreResult};
 use safetynet_wire::time::to_rfc3339;
 
 pub struct NewApplication<'a> {
