@@ -16,6 +16,30 @@ fn merge_object(into: &mut Value, from: &Value, what: &str) {
     }
 }
 
+/// The enumerations the suite's vocabulary defines take their values from it, so the document
+/// cannot list a kind, role or state the code does not know (or miss one it does).
+fn fill_vocabulary(doc: &mut Value) {
+    use safetynet_vocabulary::{Channel, Eligibility, EventKind, IncidentState, Role, Severity};
+    let assignable: Vec<&str> = Role::ASSIGNABLE.iter().map(|r| r.as_str()).collect();
+    let lists: [(&str, &[&str]); 6] = [
+        ("EventKind", EventKind::NAMES),
+        ("Eligibility", Eligibility::NAMES),
+        ("StaffRole", &assignable),
+        ("Severity", Severity::NAMES),
+        ("IncidentState", IncidentState::NAMES),
+        ("NotificationChannel", Channel::NAMES),
+    ];
+    for (schema, names) in lists {
+        let s = &mut doc["components"]["schemas"][schema];
+        assert!(s.is_object(), "openapi: schema {schema} is missing");
+        assert!(
+            s.get("enum").is_none(),
+            "openapi: {schema}'s values come from safetynet-vocabulary; remove its enum"
+        );
+        s["enum"] = Value::from(names.to_vec());
+    }
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi");
     println!("cargo:rerun-if-changed={}", root.display());
@@ -47,6 +71,7 @@ fn main() {
             }
         }
     }
+    fill_vocabulary(&mut doc);
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("openapi.json");
     std::fs::write(out, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
 }

@@ -35,6 +35,7 @@ pub const ALL: &[Migration] = migrations![
     "0018_enrolment_end_warnings",
     "0019_welfare_centres",
     "0020_token_lifecycle",
+    "0021_access_log",
 ];
 
 #[cfg(test)]
@@ -79,6 +80,31 @@ mod tests {
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(triggers, 1);
+        assert_eq!(triggers, 3);
+    }
+
+    /// The access log keeps what it was given: rows cannot be changed or removed.
+    #[test]
+    fn the_access_log_is_append_only() {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        for m in ALL {
+            for s in m.statements() {
+                db.execute(s, []).unwrap();
+            }
+        }
+        db.execute(
+            "INSERT INTO access_log (at, staff_id, role, subject, subject_id, dong, outcome)
+             VALUES (1, 'stf-1', 'welfare-centre', 'resident', 'res-1', 'samsan-dong', 'read')",
+            [],
+        )
+        .unwrap();
+        let update = db.execute("UPDATE access_log SET outcome = 'denied'", []);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        let delete = db.execute("DELETE FROM access_log", []);
+        assert!(delete.unwrap_err().to_string().contains("append-only"));
+        let n: i64 = db
+            .query_row("SELECT COUNT(*) FROM access_log", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
     }
 }

@@ -5,6 +5,7 @@
 //! [`Scope`], passed to every query of dong-owned records.
 #![cfg(target_arch = "wasm32")]
 
+pub mod access;
 pub mod tokens;
 
 pub use safetynet_db::Scope;

@@ -13,6 +13,7 @@ use safetynet_alerting::delivery;
 use safetynet_alerting::notify;
 use safetynet_alerting::routing_client::{self as routing, EventKind};
 use safetynet_alerting::{self as alerting, Alert, Raised};
+use safetynet_auth::access::{self, Subject};
 use safetynet_auth::{Role, Staff};
 use safetynet_cases::{self as cases, Case, NewCase, URGENCIES};
 use safetynet_db::Db;
@@ -159,9 +160,9 @@ pub fn queue(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
 
 pub fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     staff.require(&[Role::WelfareCentre, Role::SupportCentre])?;
-    let c = cases::get_visible(db, &staff.scope(), id)?;
-    if c.source != "officer" {
-        return Err(ApiError::not_found(format!("no crisis report {id}")));
-    }
+    let c = cases::get(db, id)?
+        .filter(|c| c.source == "officer")
+        .ok_or_else(|| ApiError::not_found(format!("no crisis report {id}")))?;
+    access::check_read(db, staff, Subject::Case, id, &c.dong)?;
     Ok(json_response(200, &c.to_json()))
 }

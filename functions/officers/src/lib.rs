@@ -17,6 +17,7 @@ use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
 use crate::store::officers::{self, Officer};
+use safetynet_auth::access::{self, Outcome, Subject};
 use safetynet_auth::{Role, Staff, authenticate};
 use safetynet_db::Db;
 use safetynet_http::{ApiError, ApiResult};
@@ -123,16 +124,28 @@ fn load_officer(db: &Db, id: &str) -> ApiResult<Officer> {
 fn visible_officer(db: &Db, staff: &Staff, id: &str) -> ApiResult<Officer> {
     let id = resolve(staff, id);
     if staff.role == Role::Officer {
+        let now = time::now_ms();
         if staff.id != id {
+            access::record(db, staff, Subject::Officer, id, None, Outcome::Denied, now)?;
             return Err(ApiError::forbidden(
                 "officers may see only their own records",
             ));
         }
-        return load_officer(db, id);
+        let o = load_officer(db, id)?;
+        access::record(
+            db,
+            staff,
+            Subject::Officer,
+            &o.id,
+            Some(&o.dong),
+            Outcome::Read,
+            now,
+        )?;
+        return Ok(o);
     }
     staff.require(&[Role::SupportCentre, Role::WelfareCentre])?;
     let o = load_officer(db, id)?;
-    staff.require_dong(&o.dong)?;
+    access::check_read(db, staff, Subject::Officer, &o.id, &o.dong)?;
     Ok(o)
 }
 

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
+use safetynet_auth::access::{self, Subject};
 use safetynet_auth::{Role, Staff, authenticate};
 use safetynet_db::Db;
 use safetynet_http::validate::{
@@ -18,6 +19,7 @@ use safetynet_vocabulary::Eligibility;
 use safetynet_wire::ids;
 use safetynet_wire::time;
 
+mod access_log;
 mod centres;
 mod lifecycle;
 mod tokens;
@@ -75,6 +77,7 @@ fn route(req: Request) -> ApiResult<Response> {
         (Method::Get, ["api", "v1", "staff"]) => tokens::list(&db, &staff),
         (Method::Post, ["api", "v1", "staff", "rotate"]) => tokens::rotate(&db, &staff),
         (Method::Post, ["api", "v1", "staff", id, "revoke"]) => tokens::revoke(&db, &staff, id),
+        (Method::Get, ["api", "v1", "access-log"]) => access_log::list(&req, &db, &staff),
         (Method::Get, ["api", "v1", "centres"]) => centres::list(&db, &staff),
         (Method::Get, ["api", "v1", "centres", dong]) => {
             centres::get(&db, &staff, &decode_path_segment(dong))
@@ -85,7 +88,8 @@ fn route(req: Request) -> ApiResult<Response> {
         (_, ["api", "v1", "residents", ..])
         | (_, ["api", "v1", "devices", ..])
         | (_, ["api", "v1", "staff", ..])
-        | (_, ["api", "v1", "centres", ..]) => Err(ApiError::method_not_allowed()),
+        | (_, ["api", "v1", "centres", ..])
+        | (_, ["api", "v1", "access-log"]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("no such route")),
     }
 }
@@ -94,7 +98,7 @@ fn visible_resident(db: &Db, staff: &Staff, id: &str) -> ApiResult<Resident> {
     staff.require(&[Role::Dispatcher, Role::WelfareCentre, Role::SupportCentre])?;
     let r = registry::get_resident(db, id)?
         .ok_or_else(|| ApiError::not_found(format!("no resident {id}")))?;
-    staff.require_dong(&r.dong)?;
+    access::check_read(db, staff, Subject::Resident, &r.id, &r.dong)?;
     Ok(r)
 }
 

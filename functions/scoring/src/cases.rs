@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 
+use safetynet_auth::access::{self, Subject};
 use safetynet_auth::{Role, Staff};
 use safetynet_cases::{self as cases, Case, SOURCES, STATUSES};
 use safetynet_db::Db;
@@ -87,7 +88,8 @@ pub fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
 
 pub fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     staff.require(WORKERS)?;
-    let c = cases::get_visible(db, &staff.scope(), id)?;
+    let c = cases::get(db, id)?.ok_or_else(|| ApiError::not_found(format!("no case {id}")))?;
+    access::check_read(db, staff, Subject::Case, id, &c.dong)?;
     let mut v = case_json(db, &c)?;
     v["notes"] = json!(cases::notes(db, id)?);
     Ok(json_response(200, &v))

@@ -1,0 +1,158 @@
+//! The access log: every read of a person's record by a person — a resident, an incident, a
+//! crisis case, an officer — with who read it, in which role, and whether it was allowed. A read
+//! outside the reader's dong is refused and the attempt is logged too. Rows are only ever added
+//! (the table's triggers refuse updates and deletes).
+
+use safetynet_db::{Db, StoreError, StoreResult, int, opt_text, rows, text};
+use safetynet_http::ApiResult;
+use serde_json::{Value, json};
+
+use crate::Staff;
+
+/// What kind of record was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// A resident's record (details, devices, contacts, changes).
+    Resident,
+    /// An incident's detail (the resident's summary for responders, the timeline).
+    Incident,
+    /// A crisis-household case or an officer's crisis report.
+    Case,
+    /// An honorary welfare officer's record.
+    Officer,
+}
+
+impl Subject {
+    /// The name stored and queried.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subject::Resident => "resident",
+            Subject::Incident => "incident",
+            Subject::Case => "case",
+            Subject::Officer => "officer",
+        }
+    }
+
+    /// Every subject's name, for "one of …" messages.
+    pub const NAMES: &'static [&'static str] = &["resident", "incident", "case", "officer"];
+}
+
+/// Whether a read was allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Shown to the reader.
+    Read,
+    /// Refused: the record lies outside the reader's scope.
+    Denied,
+}
+
+impl Outcome {
+    /// The name stored and queried.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Read => "read",
+            Outcome::Denied => "denied",
+        }
+    }
+}
+
+/// Appends one row.
+pub fn record(
+    db: &Db,
+    staff: &Staff,
+    subject: Subject,
+    id: &str,
+    dong: Option<&str>,
+    outcome: Outcome,
+    now: i64,
+) -> StoreResult<()> {
+    db.exec(
+        "INSERT INTO access_log (at, staff_id, role, subject, subject_id, dong, outcome) VALUES (?,?,?,?,?,?,?)",
+        &[
+            int(now),
+            text(&staff.id),
+            text(staff.role.as_str()),
+            text(subject.as_str()),
+            text(id),
+            opt_text(dong),
+            text(outcome.as_str()),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Lets `staff` read a record of `dong` if it is within their scope, logging the read; otherwise
+/// logs the attempt and answers 403.
+pub fn check_read(db: &Db, staff: &Staff, subject: Subject, id: &str, dong: &str) -> ApiResult<()> {
+    let allowed = staff.scope().sees(dong);
+    let outcome = if allowed {
+        Outcome::Read
+    } else {
+        Outcome::Denied
+    };
+    record(
+        db,
+        staff,
+        subject,
+        id,
+        Some(dong),
+        outcome,
+        safetynet_wire::time::now_ms(),
+    )?;
+    if allowed {
+        Ok(())
+    } else {
+        eprintln!(
+            "access denied staff={} role={} subject={}/{id}",
+            staff.id,
+            staff.role,
+            subject.as_str()
+        );
+        Err(StoreError::OutOfScope.into())
+    }
+}
+
+/// What an admin asks of the log; every field narrows.
+#[derive(Debug, Default)]
+pub struct Query {
+    /// One kind of record.
+    pub subject: Option<String>,
+    /// One record (with `subject`).
+    pub subject_id: Option<String>,
+    /// One reader.
+    pub staff_id: Option<String>,
+    /// Only reads, or only refused attempts.
+    pub outcome: Option<String>,
+    /// At most this many rows, newest first.
+    pub limit: i64,
+}
+
+/// The log's rows matching `q`, newest first.
+pub fn query(db: &Db, q: &Query) -> StoreResult<Vec<Value>> {
+    let r = db.exec(
+        "SELECT at, staff_id, role, subject, subject_id, dong, outcome FROM access_log
+         WHERE (?1 IS NULL OR subject = ?1) AND (?2 IS NULL OR subject_id = ?2)
+           AND (?3 IS NULL OR staff_id = ?3) AND (?4 IS NULL OR outcome = ?4)
+         ORDER BY id DESC LIMIT ?5",
+        &[
+            opt_text(q.subject.as_deref()),
+            opt_text(q.subject_id.as_deref()),
+            opt_text(q.staff_id.as_deref()),
+            opt_text(q.outcome.as_deref()),
+            int(q.limit),
+        ],
+    )?;
+    Ok(rows(&r)
+        .map(|row| {
+            json!({
+                "at": safetynet_wire::time::to_rfc3339(row.int("at")),
+                "staff_id": row.str("staff_id"),
+                "role": row.str("role"),
+                "subject": row.str("subject"),
+                "subject_id": row.str("subject_id"),
+                "dong": row.opt_str("dong"),
+                "outcome": row.str("outcome"),
+            })
+        })
+        .collect())
+}

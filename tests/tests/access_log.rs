@@ -1,0 +1,79 @@
+//! The access log: every read of a person's record by a person is recorded (who, what, when,
+//! which role); a dong worker's attempt on another dong's record is refused and recorded too;
+//! only admins may read the log.
+
+use safetynet_tests::suite::Suite;
+use serde_json::{Value, json};
+
+fn log_of(s: &Suite, query: &str) -> Vec<Value> {
+    let answer = s.admin("GET", &format!("/api/v1/access-log?{query}"), None);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.json()["entries"].as_array().unwrap().clone()
+}
+
+#[test]
+fn reads_are_logged_and_another_dongs_record_is_refused_and_logged() {
+    let s = Suite::start("access");
+    let own = s.resident("samsan-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let foreign = s.resident("taehwa-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let worker = s.staff("welfare-centre", Some("samsan-dong"));
+    let worker_id = s
+        .admin("GET", "/api/v1/staff", None)
+        .json()["staff"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["dong"] == "samsan-dong" && t["role"] == "welfare-centre")
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .expect("the worker's token is listed");
+
+    let read = s.call("GET", &format!("/api/v1/residents/{own}"), &worker, None);
+    assert_eq!(read.status, 200, "{}", read.body);
+    let refused = s.call("GET", &format!("/api/v1/residents/{foreign}"), &worker, None);
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        !refused.body.contains("taehwa"),
+        "a refusal shows nothing of the record: {}",
+        refused.body
+    );
+
+    let mine = log_of(&s, &format!("staff_id={worker_id}"));
+    let find = |id: &str| mine.iter().find(|e| e["subject_id"] == id).cloned();
+    let ok = find(&own).expect("the read is logged");
+    assert_eq!(ok["outcome"], "read");
+    assert_eq!(ok["subject"], "resident");
+    assert_eq!(ok["role"], "welfare-centre");
+    assert_eq!(ok["dong"], "samsan-dong");
+    let denied = find(&foreign).expect("the refused attempt is logged");
+    assert_eq!(denied["outcome"], "denied");
+    assert_eq!(
+        log_of(&s, "outcome=denied").len(),
+        1,
+        "exactly one refused attempt"
+    );
+
+    // An incident's detail is a read of the resident's summary: logged under the incident.
+    let pendant = s.device(&own, "pendant", json!({}));
+    let inc = s.event(&pendant, "evt-access-1", "emergency-call").json()["incident_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let detail = s.call("GET", &format!("/api/v1/incidents/{inc}"), &worker, None);
+    assert_eq!(detail.status, 200, "{}", detail.body);
+    let about = log_of(&s, &format!("subject=incident&subject_id={inc}"));
+    assert_eq!(about.len(), 1, "{about:?}");
+    assert_eq!(about[0]["staff_id"], worker_id.as_str());
+
+    // Only admins read the log, and a bad filter is named.
+    let other = s.call("GET", "/api/v1/access-log", &worker, None);
+    assert_eq!(other.status, 403, "{}", other.body);
+    let bad = s.admin("GET", "/api/v1/access-log?subject=diary", None);
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.json()["error"]["field"], "subject");
+}
