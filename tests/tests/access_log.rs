@@ -23,9 +23,7 @@ fn reads_are_logged_and_another_dongs_record_is_refused_and_logged() {
         .unwrap()
         .to_string();
     let worker = s.staff("welfare-centre", Some("samsan-dong"));
-    let worker_id = s
-        .admin("GET", "/api/v1/staff", None)
-        .json()["staff"]
+    let worker_id = s.admin("GET", "/api/v1/staff", None).json()["staff"]
         .as_array()
         .unwrap()
         .iter()
@@ -35,7 +33,12 @@ fn reads_are_logged_and_another_dongs_record_is_refused_and_logged() {
 
     let read = s.call("GET", &format!("/api/v1/residents/{own}"), &worker, None);
     assert_eq!(read.status, 200, "{}", read.body);
-    let refused = s.call("GET", &format!("/api/v1/residents/{foreign}"), &worker, None);
+    let refused = s.call(
+        "GET",
+        &format!("/api/v1/residents/{foreign}"),
+        &worker,
+        None,
+    );
     assert_eq!(refused.status, 403, "{}", refused.body);
     assert!(
         !refused.body.contains("taehwa"),

@@ -4,6 +4,7 @@
 //!
 //! Storage errors ([`safetynet_db::StoreError`]) become HTTP errors here, once.
 
+pub mod client;
 mod error;
 pub mod validate;
 

@@ -3,7 +3,7 @@
 use serde_json::Value;
 use spin_sdk::http::{Request, Response};
 
-use crate::ApiError;
+use crate::{ApiError, ApiResult};
 
 /// A response with this status and a JSON body.
 pub fn json(status: u16, body: &Value) -> Response {
@@ -68,4 +68,16 @@ pub fn respond(result: Result<Response, ApiError>) -> Response {
             error(&e)
         }
     }
+}
+
+/// The client's address: the connection's, or, from a proxy listed in the `trusted_proxies`
+/// variable, the one it forwarded (see [`crate::client`]). `None` when it cannot be read.
+pub fn client_addr(req: &Request) -> ApiResult<Option<std::net::IpAddr>> {
+    let trusted = spin_sdk::variables::get("trusted_proxies").unwrap_or_default();
+    let trusted = crate::client::parse_trusted(&trusted).map_err(ApiError::internal)?;
+    Ok(crate::client::client_ip(
+        header(req, "spin-client-addr").unwrap_or_default(),
+        header(req, "x-forwarded-for"),
+        &trusted,
+    ))
 }

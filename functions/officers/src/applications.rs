@@ -8,9 +8,10 @@ use spin_sdk::http::{Request, Response};
 use crate::store::officers;
 use crate::store::rate_limits;
 use safetynet_db::Db;
+use safetynet_http::client_addr;
 use safetynet_http::validate::{opt_str, parse_body, phone, req_str};
 use safetynet_http::{ApiError, ApiResult};
-use safetynet_http::{header, json as json_response};
+use safetynet_http::json as json_response;
 use safetynet_secrets as secrets;
 use safetynet_wire::ids;
 use safetynet_wire::time;
@@ -29,19 +30,15 @@ const WINDOW_MS: i64 = 3_600_000;
 /// Status checks per address per hour: generous for people, tight for guessing codes.
 const STATUS_LIMIT: i64 = 60;
 
-/// The caller's IP (port dropped, so one machine is one key), hashed before it is stored.
-fn client_key(req: &Request, bucket: &str) -> String {
-    let addr = header(req, "spin-client-addr").unwrap_or("unknown");
-    let ip = match addr.rsplit_once(':') {
-        Some((ip, port)) if port.chars().all(|c| c.is_ascii_digit()) => ip,
-        _ => addr,
-    };
-    let ip = ip.trim_start_matches('[').trim_end_matches(']');
-    secrets::token_hash(&format!("{bucket}|{ip}"))
+/// The caller's IP (port dropped, so one machine is one key; behind a trusted proxy, the client
+/// it forwarded), hashed before it is stored.
+fn client_key(req: &Request, bucket: &str) -> ApiResult<String> {
+    let ip = client_addr(req)?.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
+    Ok(secrets::token_hash(&format!("{bucket}|{ip}")))
 }
 
 fn limit(req: &Request, db: &Db, bucket: &str, max: i64) -> ApiResult<Option<Response>> {
-    let key = client_key(req, bucket);
+    let key = client_key(req, bucket)?;
     let now = time::now_ms();
     match db.tx(|db| rate_limits::hit(db, bucket, &key, max, WINDOW_MS, now))? {
         None => Ok(None),
