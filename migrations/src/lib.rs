@@ -36,6 +36,7 @@ pub const ALL: &[Migration] = migrations![
     "0019_welfare_centres",
     "0020_token_lifecycle",
     "0021_access_log",
+    "0022_retention",
 ];
 
 #[cfg(test)]

@@ -106,3 +106,25 @@ pub fn of_incident(db: &Db, incident_id: &str) -> StoreResult<Vec<serde_json::Va
         })
         .collect())
 }
+
+/// Deletes up to `limit` heartbeats received before `before` (a heartbeat never belongs to an
+/// incident); returns how many went.
+pub fn purge_heartbeats(db: &Db, before: i64, limit: i64) -> StoreResult<u64> {
+    db.exec(
+        "DELETE FROM device_events WHERE rowid IN (
+             SELECT rowid FROM device_events
+              WHERE kind = 'heartbeat' AND received_at < ? AND incident_id IS NULL LIMIT ?)",
+        &[int(before), int(limit)],
+    )?;
+    Ok(db.changes())
+}
+
+/// Empties what a resident's devices reported beyond the kind and times (a check-in's words,
+/// an utterance), once the resident's personal data is erased.
+pub fn forget_resident(db: &Db, resident_id: &str) -> StoreResult<()> {
+    db.exec(
+        "UPDATE device_events SET data = '{}' WHERE resident_id = ?",
+        &[text(resident_id)],
+    )?;
+    Ok(())
+}

@@ -540,3 +540,36 @@ pub fn opened_since(db: &Db, resident_id: &str, kind: &str, since: i64) -> Store
     )?;
     Ok(!r.rows.is_empty())
 }
+
+/// Tables that record something about one incident, by its `incident_id`.
+const RECORDS_OF_AN_INCIDENT: &[&str] = &[
+    "incident_log",
+    "escalations",
+    "outbox",
+    "device_events",
+    "ack_codes",
+    "sms_replies",
+    "dispatch_updates",
+];
+
+/// Deletes up to `limit` incidents closed before `before`, with everything recorded about them
+/// (timeline, ladder, notifications and their payloads, events, caregiver codes and replies,
+/// 119's updates); returns how many incidents went.
+pub fn purge_closed(db: &Db, before: i64, limit: i64) -> StoreResult<u64> {
+    let r = db.exec(
+        "SELECT id FROM incidents WHERE closed_at IS NOT NULL AND closed_at < ?
+          ORDER BY closed_at LIMIT ?",
+        &[int(before), int(limit)],
+    )?;
+    let ids: Vec<String> = rows(&r).map(|row| row.str("id")).collect();
+    for id in &ids {
+        for table in RECORDS_OF_AN_INCIDENT {
+            db.exec(
+                &format!("DELETE FROM {table} WHERE incident_id = ?"),
+                &[text(id)],
+            )?;
+        }
+        db.exec("DELETE FROM incidents WHERE id = ?", &[text(id)])?;
+    }
+    Ok(ids.len() as u64)
+}

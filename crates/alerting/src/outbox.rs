@@ -185,3 +185,16 @@ pub fn pending_count(db: &Db) -> StoreResult<i64> {
     )?;
     Ok(rows(&r).next().map_or(0, |row| row.int("n")))
 }
+
+/// Empties the payloads (names, phones, addresses, notes) of a resident's delivered
+/// notifications, once the resident's personal data is erased; the rows stay as a record that
+/// something was sent.
+pub fn forget_resident(db: &Db, resident_id: &str) -> StoreResult<()> {
+    db.exec(
+        "UPDATE outbox SET payload = '{}'
+          WHERE state = 'delivered'
+            AND incident_id IN (SELECT id FROM incidents WHERE resident_id = ?)",
+        &[text(resident_id)],
+    )?;
+    Ok(())
+}

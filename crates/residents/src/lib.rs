@@ -602,3 +602,41 @@ pub fn mark_end_warned(db: &Db, resident_id: &str, until: i64) -> StoreResult<()
     )?;
     Ok(())
 }
+
+/// Erases the personal details (name, phone, address, location, medical notes, contacts) of up
+/// to `limit` residents unenrolled before `before`, keeping the record's id, dong, eligibility
+/// and history for statistics; returns the ids erased.
+pub fn erase_unenrolled(db: &Db, before: i64, limit: i64, now: i64) -> StoreResult<Vec<String>> {
+    let r = db.exec(
+        "SELECT id FROM residents WHERE status = 'unenrolled' AND status_changed_at < ?
+            AND personal_data_erased_at IS NULL LIMIT ?",
+        &[int(before), int(limit)],
+    )?;
+    let ids: Vec<String> = rows(&r).map(|row| row.str("id")).collect();
+    for id in &ids {
+        db.exec(
+            "UPDATE residents SET name = '', phone = NULL, address = '', latitude = NULL,
+                    longitude = NULL, medical_notes = NULL, personal_data_erased_at = ?
+              WHERE id = ?",
+            &[int(now), text(id)],
+        )?;
+        db.exec("DELETE FROM contacts WHERE resident_id = ?", &[text(id)])?;
+        record_change(
+            db,
+            id,
+            "retention",
+            "erased",
+            &[
+                "name",
+                "phone",
+                "address",
+                "location",
+                "medical_notes",
+                "contacts",
+            ],
+            None,
+            now,
+        )?;
+    }
+    Ok(ids)
+}

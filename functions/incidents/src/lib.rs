@@ -5,6 +5,7 @@
 
 mod caregivers;
 mod dispatch_updates;
+mod retention;
 mod stats;
 mod tick;
 

@@ -34,6 +34,7 @@ pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     let offline = detect_offline(db, now)?;
     let enrolments_ending = warn_enrolments_ending(db, now)?;
     let report = delivery::send_due(db, now, None, BATCH).await?;
+    let retention = crate::retention::run(db, time::now_ms())?;
     Ok(json_response(
         200,
         &json!({
@@ -45,6 +46,7 @@ pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
             "delivered": report.delivered,
             "failed": report.failed,
             "pending": outbox::pending_count(db)?,
+            "retention": retention,
         }),
     ))
 }
