@@ -960,3 +960,40 @@ fn an_oversized_unsigned_body_is_refused_unread() {
         json!([])
     );
 }
+
+#[test]
+fn every_json_route_refuses_an_oversized_body_and_changes_nothing() {
+    let s = Suite::start("oversized-all");
+    let huge = format!("{{\"pad\": \"{}\"}}", "x".repeat(200 * 1024));
+    let worker = s.staff("welfare-centre", Some("jung-dong"));
+    let routes: [(&str, &str, Option<&str>); 6] = [
+        ("POST", "/api/v1/officer-applications", None),
+        (
+            "POST",
+            "/api/v1/sms-replies",
+            Some(safetynet_tests::suite::SMS_REPLY_TOKEN),
+        ),
+        ("POST", "/api/v1/residents", Some(&worker)),
+        ("POST", "/api/v1/schedules", Some(&worker)),
+        ("POST", "/api/v1/jobs/tick", Some("test-admin-token")),
+        (
+            "POST",
+            "/api/v1/scoring/cycles/2026-11-12/runs",
+            Some("test-admin-token"),
+        ),
+    ];
+    for (method, path, token) in routes {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(a) = &auth {
+            headers.push(("authorization", a));
+        }
+        let a = safetynet_tests::request(method, &s.host.url(path), &headers, Some(&huge));
+        assert_eq!(a.status, 413, "{method} {path}: {}", a.body);
+        assert_eq!(a.json()["error"]["code"], "payload_too_large", "{path}");
+    }
+    let apps = s.admin("GET", "/api/v1/officer-applications", None).json();
+    assert_eq!(apps["applications"], json!([]));
+    let residents = s.admin("GET", "/api/v1/residents", None).json();
+    assert_eq!(residents["residents"], json!([]));
+}

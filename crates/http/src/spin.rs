@@ -1,7 +1,7 @@
 //! Request and response helpers over spin-sdk's HTTP types.
 
 use serde_json::Value;
-use spin_sdk::http::{Request, Response};
+use spin_sdk::http::{IncomingRequest, Request, Response};
 
 use crate::{ApiError, ApiResult};
 
@@ -80,4 +80,54 @@ pub fn client_addr(req: &Request) -> ApiResult<Option<std::net::IpAddr>> {
         header(req, "x-forwarded-for"),
         &trusted,
     ))
+}
+
+/// The most a JSON request body may hold (uploads excepted): far above any form or event the
+/// suite takes, and small enough that many at once cannot exhaust the machine that carries the
+/// emergency path.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+fn too_large(limit: usize) -> ApiError {
+    ApiError::new(
+        413,
+        "payload_too_large",
+        format!("the request body may be at most {limit} bytes"),
+    )
+}
+
+/// Reads a request's body, refusing with 413 one over `limit` bytes: a declared
+/// `Content-Length` over it is refused before a byte is read, and a body without one is read
+/// only up to the limit.
+pub async fn read_body(req: IncomingRequest, limit: usize) -> ApiResult<Vec<u8>> {
+    use futures::StreamExt;
+    let declared = req
+        .headers()
+        .get("content-length")
+        .first()
+        .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large(limit));
+    }
+    let mut stream = req.into_body_stream();
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk =
+            chunk.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
+        if body.len() + chunk.len() > limit {
+            return Err(too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The request with its body read as [`read_body`] does.
+pub async fn bounded_request(req: IncomingRequest, limit: usize) -> ApiResult<Request> {
+    let mut out = Request::builder()
+        .method(req.method())
+        .uri(req.uri())
+        .headers(req.headers())
+        .build();
+    *out.body_mut() = read_body(req, limit).await?;
+    Ok(out)
 }

@@ -85,26 +85,7 @@ enum Outcome {
 /// A device event is a few hundred bytes; anything past this is refused unread, before the
 /// signature is even checked, so an unauthenticated sender cannot make the suite hold a large
 /// body in memory.
-const MAX_BODY_BYTES: usize = 64 * 1024;
-
-async fn read_body(req: IncomingRequest) -> ApiResult<Vec<u8>> {
-    use futures::StreamExt;
-    let mut stream = req.into_body_stream();
-    let mut body = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk =
-            chunk.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
-        if body.len() + chunk.len() > MAX_BODY_BYTES {
-            return Err(ApiError::new(
-                413,
-                "payload_too_large",
-                format!("a device event is at most {MAX_BODY_BYTES} bytes"),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
+const MAX_BODY_BYTES: usize = safetynet_http::BODY_LIMIT;
 
 /// The first value of a request header, if it is text.
 fn header(headers: &spin_sdk::http::Headers, name: &str) -> Option<String> {
@@ -122,7 +103,7 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
         header(&headers, "x-safetynet-timestamp"),
         header(&headers, "x-safetynet-signature"),
     );
-    let body = read_body(req).await?;
+    let body = safetynet_http::read_body(req, MAX_BODY_BYTES).await?;
     let body = body.as_slice();
     let v = parse_body(body)?;
 

@@ -11,7 +11,7 @@ mod tick;
 
 use safetynet_vocabulary::IncidentState;
 use serde_json::{Value, json};
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{IncomingRequest, Method, Request, Response};
 use spin_sdk::http_component;
 
 use safetynet_alerting::events;
@@ -27,8 +27,11 @@ use safetynet_residents as registry;
 use safetynet_wire::time;
 
 #[http_component]
-async fn handle(req: Request) -> Response {
-    respond(route(req).await)
+async fn handle(req: IncomingRequest) -> Response {
+    match safetynet_http::bounded_request(req, safetynet_http::BODY_LIMIT).await {
+        Ok(req) => respond(route(req).await),
+        Err(e) => respond(Err(e)),
+    }
 }
 
 async fn route(req: Request) -> ApiResult<Response> {

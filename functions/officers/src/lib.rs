@@ -13,7 +13,7 @@ mod recruitment;
 mod review;
 mod store;
 
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{IncomingRequest, Method, Request, Response};
 use spin_sdk::http_component;
 
 use crate::store::officers::{self, Officer};
@@ -25,8 +25,11 @@ use safetynet_http::{respond, segments};
 use safetynet_wire::time;
 
 #[http_component]
-async fn handle(req: Request) -> Response {
-    respond(route(req).await)
+async fn handle(req: IncomingRequest) -> Response {
+    match safetynet_http::bounded_request(req, safetynet_http::BODY_LIMIT).await {
+        Ok(req) => respond(route(req).await),
+        Err(e) => respond(Err(e)),
+    }
 }
 
 async fn route(req: Request) -> ApiResult<Response> {

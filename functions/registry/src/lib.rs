@@ -2,7 +2,7 @@
 //! `/staff`). Enrolment is by admins or the resident's own dong welfare centre.
 
 use serde_json::{Value, json};
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{IncomingRequest, Method, Request, Response};
 use spin_sdk::http_component;
 
 use safetynet_auth::access::{self, Subject};
@@ -25,8 +25,11 @@ mod lifecycle;
 mod tokens;
 
 #[http_component]
-fn handle(req: Request) -> Response {
-    respond(route(req))
+async fn handle(req: IncomingRequest) -> Response {
+    match safetynet_http::bounded_request(req, safetynet_http::BODY_LIMIT).await {
+        Ok(req) => respond(route(req)),
+        Err(e) => respond(Err(e)),
+    }
 }
 
 fn route(req: Request) -> ApiResult<Response> {

@@ -37,7 +37,7 @@ mod schedules;
 mod tick;
 
 use serde_json::json;
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{IncomingRequest, Method, Request, Response};
 use spin_sdk::http_component;
 
 use safetynet_auth::{Role, Staff, authenticate};
@@ -52,8 +52,11 @@ use safetynet_wire::time;
 use schedule_client as sc;
 
 #[http_component]
-async fn handle(req: Request) -> Response {
-    respond(route(req).await)
+async fn handle(req: IncomingRequest) -> Response {
+    match safetynet_http::bounded_request(req, safetynet_http::BODY_LIMIT).await {
+        Ok(req) => respond(route(req).await),
+        Err(e) => respond(Err(e)),
+    }
 }
 
 /// Who manages schedules (welfare-centre workers only in their dong; admins always).

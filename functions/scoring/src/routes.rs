@@ -49,11 +49,7 @@ async fn route(inc: IncomingRequest) -> ApiResult<Response> {
         }
         _ => {}
     }
-    let body = inc
-        .into_body()
-        .await
-        .map_err(|e| ApiError::bad_request(format!("reading body: {e:?}")))?;
-    *req.body_mut() = body;
+    *req.body_mut() = safetynet_http::read_body(inc, safetynet_http::BODY_LIMIT).await?;
     rest(&req, &db, &staff, &m, &seg)
 }
 
