@@ -37,6 +37,7 @@ pub const ALL: &[Migration] = migrations![
     "0020_token_lifecycle",
     "0021_access_log",
     "0022_retention",
+    "0023_device_event_rate",
 ];
 
 #[cfg(test)]

@@ -997,3 +997,40 @@ fn every_json_route_refuses_an_oversized_body_and_changes_nothing() {
     let residents = s.admin("GET", "/api/v1/residents", None).json();
     assert_eq!(residents["residents"], json!([]));
 }
+
+#[test]
+fn a_flooding_device_is_limited_but_its_emergencies_always_get_through() {
+    let s = Suite::start_with(
+        "device-rate",
+        &["--variable", "device_event_limit_per_minute=3"],
+    );
+    let rid = s.resident("jung-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let noisy = s.device(&rid, "pendant", json!({}));
+    let quiet = s.device(&rid, "activity", json!({}));
+    // Stay inside one minute, so the count is not reset halfway.
+    let second = now_secs() % 60;
+    if second > 50 {
+        std::thread::sleep(Duration::from_secs(61 - second as u64));
+    }
+    for i in 0..3 {
+        let a = s.event(&noisy, &format!("evt-hb-{i}"), "heartbeat");
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    let over = s.event(&noisy, "evt-hb-3", "heartbeat");
+    assert_eq!(over.status, 429, "{}", over.body);
+    assert_eq!(over.json()["error"]["code"], "rate_limited");
+    // A retransmission of something stored is answered as before, not refused.
+    assert_eq!(s.event(&noisy, "evt-hb-1", "heartbeat").status, 200);
+    // The emergency from the same device goes through and reaches 119.
+    let sos = s.event(&noisy, "evt-sos-1", "emergency-call");
+    assert_eq!(sos.status, 200, "{}", sos.body);
+    assert!(sos.json()["incident_id"].is_string(), "{}", sos.body);
+    s.dispatch
+        .wait_for(Duration::from_secs(5), |r| !r.is_empty());
+    assert_eq!(s.dispatch.received().len(), 1);
+    // Another device of the same resident is not affected.
+    assert_eq!(s.event(&quiet, "evt-act-1", "activity").status, 200);
+}

@@ -98,6 +98,21 @@ pub struct Device {
     pub last_heartbeat_at: Option<i64>,
     /// When it was registered (unix ms).
     pub created_at: i64,
+    /// The minute (unix ms / 60 000) of its latest events; loaded only with its owner.
+    pub events_minute: Option<i64>,
+    /// How many events it sent in that minute.
+    pub events_in_minute: i64,
+}
+
+impl Device {
+    /// Events it has sent in `minute` (unix ms / 60 000).
+    pub fn events_in(&self, minute: i64) -> i64 {
+        if self.events_minute == Some(minute) {
+            self.events_in_minute
+        } else {
+            0
+        }
+    }
 }
 
 // Column lists as macros, so that queries can be put together at compile time (`concat!`).
@@ -148,6 +163,9 @@ fn resident_from(r: &safetynet_db::Row) -> Resident {
 
 fn device_from(r: &safetynet_db::Row) -> Device {
     Device {
+        // Selected first where they are selected at all (with the owner).
+        events_minute: r.opt_int("events_minute"),
+        events_in_minute: r.int("events_in_minute"),
         id: r.str("id"),
         resident_id: r.str("resident_id"),
         kind: r.str("kind"),
@@ -342,7 +360,7 @@ pub fn get_device(db: &Db, id: &str) -> StoreResult<Option<Device>> {
 /// [`device_with_owner`]'s query, put together at compile time: it runs on every device event,
 /// and formatting it at run time cost more than the rest of the function.
 const DEVICE_WITH_OWNER: &str = concat!(
-    "SELECT ",
+    "SELECT d.events_minute AS d_events_minute, d.events_in_minute AS d_events_in_minute, ",
     device_columns!(aliased; "d", "d_":),
     resident_columns!(aliased; "r", "r_":),
     "(SELECT json_group_array(json_array(c.id, c.name, c.phone, c.relation, c.priority))

@@ -281,6 +281,8 @@ fn create_device(req: &Request, db: &Db, staff: &Staff, resident_id: &str) -> Ap
         last_seen_at: None,
         last_heartbeat_at: None,
         created_at: now,
+        events_minute: None,
+        events_in_minute: 0,
     };
     db.tx(|db| registry::insert_device(db, &device))?;
     eprintln!(
