@@ -283,6 +283,20 @@ fn applications_are_rate_limited_per_client_address() {
     assert_eq!(list["applications"].as_array().unwrap().len(), 3);
 }
 
+/// An application sent with `X-Forwarded-For: client`; its status.
+fn apply_from(s: &Suite, client: &str, phone: &str) -> u16 {
+    request(
+        "POST",
+        &s.host.url("/api/v1/officer-applications"),
+        &[
+            ("content-type", "application/json"),
+            ("x-forwarded-for", client),
+        ],
+        Some(&application(phone).to_string()),
+    )
+    .status
+}
+
 #[test]
 fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
     // The tests reach the host from 127.0.0.1: declared a proxy here, so the X-Forwarded-For
@@ -296,32 +310,20 @@ fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
             "trusted_proxies=127.0.0.1",
         ],
     );
-    let apply_from = |client: &str, phone: &str| {
-        request(
-            "POST",
-            &s.host.url("/api/v1/officer-applications"),
-            &[
-                ("content-type", "application/json"),
-                ("x-forwarded-for", client),
-            ],
-            Some(&application(phone).to_string()),
-        )
-        .status
-    };
-    assert_eq!(apply_from("203.0.113.1", "010-5556-0001"), 201);
+    assert_eq!(apply_from(&s, "203.0.113.1", "010-5556-0001"), 201);
     assert_eq!(
-        apply_from("203.0.113.2", "010-5556-0002"),
+        apply_from(&s, "203.0.113.2", "010-5556-0002"),
         201,
         "another client"
     );
     assert_eq!(
-        apply_from("203.0.113.1", "010-5556-0003"),
+        apply_from(&s, "203.0.113.1", "010-5556-0003"),
         429,
         "the first again"
     );
     // A client cannot dodge the limit by naming itself: the proxy's hop is the one believed.
     assert_eq!(
-        apply_from("198.51.100.7, 203.0.113.1", "010-5556-0004"),
+        apply_from(&s, "198.51.100.7, 203.0.113.1", "010-5556-0004"),
         429
     );
 }
@@ -329,21 +331,9 @@ fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
 #[test]
 fn without_trusted_proxies_a_forwarded_header_changes_nothing() {
     let s = Suite::start_with("officers-noproxy", &["--variable", "officer_apply_limit=1"]);
-    let apply_from = |client: &str, phone: &str| {
-        request(
-            "POST",
-            &s.host.url("/api/v1/officer-applications"),
-            &[
-                ("content-type", "application/json"),
-                ("x-forwarded-for", client),
-            ],
-            Some(&application(phone).to_string()),
-        )
-        .status
-    };
-    assert_eq!(apply_from("203.0.113.1", "010-5557-0001"), 201);
+    assert_eq!(apply_from(&s, "203.0.113.1", "010-5557-0001"), 201);
     assert_eq!(
-        apply_from("203.0.113.2", "010-5557-0002"),
+        apply_from(&s, "203.0.113.2", "010-5557-0002"),
         429,
         "the header is the client's own claim: one address, one limit"
     );

@@ -131,3 +131,25 @@ pub async fn bounded_request(req: IncomingRequest, limit: usize) -> ApiResult<Re
     *out.body_mut() = read_body(req, limit).await?;
     Ok(out)
 }
+
+/// `?limit=` from 1 to `max`, `default` when absent; anything else is a 400 naming `limit`.
+pub fn limit_param(req: &Request, default: i64, max: i64) -> ApiResult<i64> {
+    match query_param(req, "limit") {
+        None => Ok(default),
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|l| (1..=max).contains(l))
+            .ok_or_else(|| ApiError::invalid("limit", format!("1 to {max}"))),
+    }
+}
+
+/// `?<name>=` as an RFC 3339 timestamp (unix ms); anything else is a 400 naming it.
+pub fn time_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
+    match query_param(req, name) {
+        None => Ok(None),
+        Some(s) => safetynet_wire::time::parse_rfc3339(&s)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 timestamp")),
+    }
+}

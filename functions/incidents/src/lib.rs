@@ -69,14 +69,7 @@ async fn route(req: Request) -> ApiResult<Response> {
 
 const STAFF_ROLES: &[Role] = &[Role::Dispatcher, Role::WelfareCentre];
 
-fn time_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
-    match query_param(req, name) {
-        None => Ok(None),
-        Some(s) => time::parse_rfc3339(&s)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 timestamp")),
-    }
-}
+use safetynet_http::time_param;
 
 fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(STAFF_ROLES)?;
@@ -89,14 +82,7 @@ fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
             format!("one of {}", IncidentState::NAMES.join(", ")),
         ));
     }
-    let limit = match query_param(req, "limit") {
-        None => 100,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|l| (1..=1000).contains(l))
-            .ok_or_else(|| ApiError::invalid("limit", "1 to 1000"))?,
-    };
+    let limit = safetynet_http::limit_param(req, 100, 1000)?;
     let f = Filter {
         state,
         kind: query_param(req, "kind"),

@@ -26,14 +26,7 @@ pub fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     {
         return Err(ApiError::invalid("outcome", "read or denied"));
     }
-    let limit = match query_param(req, "limit") {
-        None => 100,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|l| (1..=1000).contains(l))
-            .ok_or_else(|| ApiError::invalid("limit", "1 to 1000"))?,
-    };
+    let limit = safetynet_http::limit_param(req, 100, 1000)?;
     let entries = access::query(
         db,
         &Query {

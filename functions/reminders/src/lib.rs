@@ -177,24 +177,4 @@ fn checkins(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     ))
 }
 
-/// `?limit=` from 1 to `max`.
-pub fn limit_param(req: &Request, default: i64, max: i64) -> ApiResult<i64> {
-    match query_param(req, "limit") {
-        None => Ok(default),
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|l| (1..=max).contains(l))
-            .ok_or_else(|| ApiError::invalid("limit", format!("1 to {max}"))),
-    }
-}
-
-/// `?<name>=` as RFC 3339.
-pub fn time_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
-    match query_param(req, name) {
-        None => Ok(None),
-        Some(s) => time::parse_rfc3339(&s)
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 timestamp")),
-    }
-}
+pub use safetynet_http::{limit_param, time_param};

@@ -62,14 +62,7 @@ pub fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
                 .id(),
         ),
     };
-    let limit = match query_param(req, "limit") {
-        None => 500,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|l| (1..=5000).contains(l))
-            .ok_or_else(|| ApiError::invalid("limit", "1 to 5000"))?,
-    };
+    let limit = safetynet_http::limit_param(req, 500, 5000)?;
     let list = cases::list(
         db,
         &staff.scope(),
