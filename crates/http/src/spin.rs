@@ -95,19 +95,12 @@ fn too_large(limit: usize) -> ApiError {
     )
 }
 
-/// Reads a request's body, refusing with 413 one over `limit` bytes: a declared
-/// `Content-Length` over it is refused before a byte is read, and a body without one is read
-/// only up to the limit.
+/// Reads a request's body, refusing with 413 one over `limit` bytes; no more than the limit
+/// (and one chunk) is ever held. A declared `Content-Length` is not refused before reading: an
+/// answer sent while the client is still writing reaches most clients as a broken connection
+/// instead of the 413, and reading up to the limit first costs at most the limit.
 pub async fn read_body(req: IncomingRequest, limit: usize) -> ApiResult<Vec<u8>> {
     use futures::StreamExt;
-    let declared = req
-        .headers()
-        .get("content-length")
-        .first()
-        .and_then(|v| std::str::from_utf8(v).ok()?.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large(limit));
-    }
     let mut stream = req.into_body_stream();
     let mut body = Vec::new();
     while let Some(chunk) = stream.next().await {
@@ -151,5 +144,17 @@ pub fn time_param(req: &Request, name: &str) -> ApiResult<Option<i64>> {
         Some(s) => safetynet_wire::time::parse_rfc3339(&s)
             .map(Some)
             .ok_or_else(|| ApiError::invalid(name, "must be an RFC 3339 timestamp")),
+    }
+}
+
+/// A function's entry: the request read within [`BODY_LIMIT`], handed to `route`, and its result
+/// answered (errors in the API's shape).
+pub async fn serve<F>(req: IncomingRequest, route: impl FnOnce(Request) -> F) -> Response
+where
+    F: std::future::Future<Output = ApiResult<Response>>,
+{
+    match bounded_request(req, BODY_LIMIT).await {
+        Ok(req) => respond(route(req).await),
+        Err(e) => respond(Err(e)),
     }
 }

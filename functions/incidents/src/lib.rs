@@ -22,16 +22,13 @@ use safetynet_auth::{Role, Staff, authenticate};
 use safetynet_db::Db;
 use safetynet_http::validate::{opt_str, req_enum, req_str};
 use safetynet_http::{ApiError, ApiResult};
-use safetynet_http::{json as json_response, query_param, respond, segments};
+use safetynet_http::{json as json_response, query_param, segments};
 use safetynet_residents as registry;
 use safetynet_wire::time;
 
 #[http_component]
 async fn handle(req: IncomingRequest) -> Response {
-    match safetynet_http::bounded_request(req, safetynet_http::BODY_LIMIT).await {
-        Ok(req) => respond(route(req).await),
-        Err(e) => respond(Err(e)),
-    }
+    safetynet_http::serve(req, route).await
 }
 
 async fn route(req: Request) -> ApiResult<Response> {

@@ -20,16 +20,13 @@ use crate::store::officers::{self, Officer};
 use safetynet_auth::access::{self, Outcome, Subject};
 use safetynet_auth::{Role, Staff, authenticate};
 use safetynet_db::Db;
+use safetynet_http::segments;
 use safetynet_http::{ApiError, ApiResult};
-use safetynet_http::{respond, segments};
 use safetynet_wire::time;
 
 #[http_component]
 async fn handle(req: IncomingRequest) -> Response {
-    match safetynet_http::bounded_request(req, safetynet_http::BODY_LIMIT).await {
-        Ok(req) => respond(route(req).await),
-        Err(e) => respond(Err(e)),
-    }
+    safetynet_http::serve(req, route).await
 }
 
 async fn route(req: Request) -> ApiResult<Response> {

@@ -12,7 +12,7 @@ use safetynet_http::validate::{
     opt_f64, opt_i64, opt_str, parse_body, phone, req_enum, req_str, req_time,
 };
 use safetynet_http::{ApiError, ApiResult};
-use safetynet_http::{decode_path_segment, json as json_response, query_param, respond, segments};
+use safetynet_http::{decode_path_segment, json as json_response, query_param, segments};
 use safetynet_residents::{self as registry, Contact, DEVICE_KINDS, Device, PROTOCOLS, Resident};
 use safetynet_secrets as secrets;
 use safetynet_vocabulary::Eligibility;
@@ -26,10 +26,7 @@ mod tokens;
 
 #[http_component]
 async fn handle(req: IncomingRequest) -> Response {
-    match safetynet_http::bounded_request(req, safetynet_http::BODY_LIMIT).await {
-        Ok(req) => respond(route(req)),
-        Err(e) => respond(Err(e)),
-    }
+    safetynet_http::serve(req, |req| async move { route(req) }).await
 }
 
 fn route(req: Request) -> ApiResult<Response> {

@@ -45,7 +45,7 @@ use safetynet_care as reminders;
 use safetynet_db::Db;
 use safetynet_http::validate::opt_str;
 use safetynet_http::{ApiError, ApiResult};
-use safetynet_http::{json as json_response, query_param, respond, segments};
+use safetynet_http::{json as json_response, query_param, segments};
 use safetynet_residents as registry;
 use safetynet_wire::time;
 
@@ -53,10 +53,7 @@ use schedule_client as sc;
 
 #[http_component]
 async fn handle(req: IncomingRequest) -> Response {
-    match safetynet_http::bounded_request(req, safetynet_http::BODY_LIMIT).await {
-        Ok(req) => respond(route(req).await),
-        Err(e) => respond(Err(e)),
-    }
+    safetynet_http::serve(req, route).await
 }
 
 /// Who manages schedules (welfare-centre workers only in their dong; admins always).
