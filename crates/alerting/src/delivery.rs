@@ -38,12 +38,16 @@ fn send_timeout() -> Duration {
         .and_then(|v| v.parse::<u64>().ok())
         .filter(|ms| *ms > 0)
         .unwrap_or(DEFAULT_SEND_TIMEOUT_MS);
-    Duration::from_millis(ms)
+    // A send must end well inside its claim, or another sender could take the row over and
+    // send it again while this one still waits.
+    Duration::from_millis(ms.min(MAX_SEND_TIMEOUT_MS))
 }
 
 /// Ten seconds: a 119 centre's gateway answers in well under a second; a send still waiting
 /// after ten is better retried than waited on.
 const DEFAULT_SEND_TIMEOUT_MS: u64 = 10_000;
+/// The longest a send may wait: five seconds inside the outbox claim.
+const MAX_SEND_TIMEOUT_MS: u64 = outbox::CLAIM_MS as u64 - 5_000;
 
 async fn send_one(row: &OutboxRow, timeout: Duration) -> Result<(), String> {
     let url = url_for(&row.destination)

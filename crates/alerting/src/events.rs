@@ -120,10 +120,13 @@ pub fn purge_heartbeats(db: &Db, before: i64, limit: i64) -> StoreResult<u64> {
 }
 
 /// Empties what a resident's devices reported beyond the kind and times (a check-in's words,
-/// an utterance), once the resident's personal data is erased.
+/// an utterance: the events of their check-ins and incidents, found by index), once the
+/// resident's personal data is erased.
 pub fn forget_resident(db: &Db, resident_id: &str) -> StoreResult<()> {
     db.exec(
-        "UPDATE device_events SET data = '{}' WHERE resident_id = ?",
+        "UPDATE device_events SET data = '{}'
+          WHERE event_id IN (SELECT event_id FROM checkins WHERE resident_id = ?1)
+             OR incident_id IN (SELECT id FROM incidents WHERE resident_id = ?1)",
         &[text(resident_id)],
     )?;
     Ok(())

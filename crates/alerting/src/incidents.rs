@@ -558,6 +558,7 @@ const RECORDS_OF_AN_INCIDENT: &[&str] = &[
 pub fn purge_closed(db: &Db, before: i64, limit: i64) -> StoreResult<u64> {
     let r = db.exec(
         "SELECT id FROM incidents WHERE closed_at IS NOT NULL AND closed_at < ?
+            AND state IN ('resolved', 'cancelled')
           ORDER BY closed_at LIMIT ?",
         &[int(before), int(limit)],
     )?;

@@ -196,5 +196,10 @@ pub fn forget_resident(db: &Db, resident_id: &str) -> StoreResult<()> {
             AND incident_id IN (SELECT id FROM incidents WHERE resident_id = ?)",
         &[text(resident_id)],
     )?;
+    // Caregivers' numbers kept for matching their SMS replies.
+    db.exec(
+        "DELETE FROM ack_codes WHERE incident_id IN (SELECT id FROM incidents WHERE resident_id = ?)",
+        &[text(resident_id)],
+    )?;
     Ok(())
 }

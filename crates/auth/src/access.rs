@@ -90,7 +90,7 @@ pub fn check_read(db: &Db, staff: &Staff, subject: Subject, id: &str, dong: &str
     } else {
         Outcome::Denied
     };
-    record(
+    let logged = record(
         db,
         staff,
         subject,
@@ -98,10 +98,21 @@ pub fn check_read(db: &Db, staff: &Staff, subject: Subject, id: &str, dong: &str
         Some(dong),
         outcome,
         safetynet_wire::time::now_ms(),
-    )?;
+    );
     if allowed {
+        // A dispatcher's read must not fail because the log could not be written (a busy
+        // database during an emergency); the read is then logged here instead, by ids.
+        if let Err(e) = logged {
+            eprintln!(
+                "access log unwritten staff={} role={} subject={}/{id} outcome=read error={e}",
+                staff.id,
+                staff.role,
+                subject.as_str()
+            );
+        }
         Ok(())
     } else {
+        logged?;
         eprintln!(
             "access denied staff={} role={} subject={}/{id}",
             staff.id,

@@ -534,11 +534,16 @@ pub fn checkins_of(db: &Db, resident_id: &str, limit: i64) -> StoreResult<Vec<Va
         .collect())
 }
 
-/// Forgets what a resident said in check-ins (the answer itself stays, for adherence), once the
-/// resident's personal data is erased.
+/// Forgets what a resident said in check-ins (the answer itself stays, for adherence) and what
+/// their reminders said, once the resident's personal data is erased.
 pub fn forget_resident(db: &Db, resident_id: &str) -> StoreResult<()> {
     db.exec(
         "UPDATE checkins SET said = NULL WHERE resident_id = ?",
+        &[text(resident_id)],
+    )?;
+    // What the speaker read out (a medicine's name and dose).
+    db.exec(
+        "UPDATE reminder_schedules SET text = '' WHERE resident_id = ?",
         &[text(resident_id)],
     )?;
     Ok(())

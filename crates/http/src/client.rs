@@ -45,11 +45,11 @@ pub fn client_ip(peer: &str, forwarded_for: Option<&str>, trusted: &[IpAddr]) ->
     let Some(chain) = forwarded_for else {
         return Some(peer);
     };
+    // Some proxies write `ip:port`; `peer_ip` takes either.
     let hops: Vec<IpAddr> = chain
         .split(',')
-        .map(|h| h.trim().parse::<IpAddr>())
-        .collect::<Result<_, _>>()
-        .ok()?;
+        .map(|h| peer_ip(h.trim()))
+        .collect::<Option<_>>()?;
     Some(
         hops.iter()
             .rev()
@@ -102,6 +102,15 @@ mod tests {
             client_ip("10.0.0.2:1234", Some("10.0.0.3"), &trusted),
             Some(ip("10.0.0.3")),
             "only proxies in the chain: the first of them"
+        );
+    }
+
+    #[test]
+    fn forwarded_hops_may_carry_ports() {
+        let trusted = [ip("10.0.0.2")];
+        assert_eq!(
+            client_ip("10.0.0.2:1234", Some("203.0.113.9:40123"), &trusted),
+            Some(ip("203.0.113.9"))
         );
     }
 

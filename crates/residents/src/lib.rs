@@ -622,12 +622,16 @@ pub fn mark_end_warned(db: &Db, resident_id: &str, until: i64) -> StoreResult<()
 }
 
 /// Erases the personal details (name, phone, address, location, medical notes, contacts) of up
-/// to `limit` residents unenrolled before `before`, keeping the record's id, dong, eligibility
+/// to `limit` residents unenrolled before `before` (none with an incident still open: its
+/// ladder still needs the contacts), keeping the record's id, dong, eligibility
 /// and history for statistics; returns the ids erased.
 pub fn erase_unenrolled(db: &Db, before: i64, limit: i64, now: i64) -> StoreResult<Vec<String>> {
     let r = db.exec(
         "SELECT id FROM residents WHERE status = 'unenrolled' AND status_changed_at < ?
-            AND personal_data_erased_at IS NULL LIMIT ?",
+            AND personal_data_erased_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM incidents i
+                             WHERE i.resident_id = residents.id AND i.closed_at IS NULL)
+          LIMIT ?",
         &[int(before), int(limit)],
     )?;
     let ids: Vec<String> = rows(&r).map(|row| row.str("id")).collect();

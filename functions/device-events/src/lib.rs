@@ -87,9 +87,9 @@ enum Outcome {
 /// body in memory.
 const MAX_BODY_BYTES: usize = safetynet_http::BODY_LIMIT;
 
-/// Non-urgent events one device may send in a minute (`device_event_limit_per_minute`, 600 by
-/// default): a device past it is broken or abused, and must not crowd out other residents'
-/// emergencies. Urgent kinds are never limited.
+/// Events one device may send in a minute (`device_event_limit_per_minute`, 600 by default): a
+/// device past it is broken or abused, and must not crowd out other residents' emergencies.
+/// Only events the routing policy says raise nothing (heartbeats, activity) are ever refused.
 fn events_per_minute() -> i64 {
     spin_sdk::variables::get("device_event_limit_per_minute")
         .ok()
@@ -143,25 +143,6 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
         .parse()
         .map_err(|e: String| ApiError::invalid("kind", e))?;
     let kind = routing::wit_kind(known);
-    let limit = events_per_minute();
-    if !known.is_urgent() && device.events_in(now / 60_000) >= limit {
-        // A retransmission of what was stored is still answered as before.
-        if let Some(first) = events::stored_response(&db, event_id, &device.id)? {
-            return Ok((duplicate(first), None));
-        }
-        eprintln!(
-            "device event refused device={} kind={kind_name} rate_limited",
-            device.id
-        );
-        return Err(ApiError::new(
-            429,
-            "rate_limited",
-            format!(
-                "this device sent {limit} events this minute; send again next minute \
-                 (emergencies, fire, smoke, gas and falls are always accepted)"
-            ),
-        ));
-    }
     let occurred_at = req_time(&v, "occurred_at")?;
     let sequence = opt_i64(&v, "sequence", 0, i64::MAX)?;
     let data = match v.get("data") {
@@ -216,6 +197,27 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
     // stores them and, through its trigger, the device's and resident's clocks. A repeat is
     // found by the same statement (it inserts nothing).
     if !plan.opens_incident && care.records_nothing() && restores.is_none() {
+        // Only here, where the policy says the event raises nothing, may a flooding device be
+        // refused: anything that can open an incident always gets through.
+        let limit = events_per_minute();
+        if device.events_in(now / 60_000) >= limit {
+            // A retransmission of what was stored is still answered as before.
+            if let Some(first) = events::stored_response(&db, event_id, &device.id)? {
+                return Ok((duplicate(first), None));
+            }
+            eprintln!(
+                "device event refused device={} kind={kind_name} rate_limited",
+                device.id
+            );
+            return Err(ApiError::new(
+                429,
+                "rate_limited",
+                format!(
+                    "this device sent {limit} events this minute; send routine events again next \
+                     minute (anything that can raise an alarm is always accepted)"
+                ),
+            ));
+        }
         let body = answer_with(None);
         if events::insert(
             &db,

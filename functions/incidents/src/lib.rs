@@ -17,7 +17,7 @@ use spin_sdk::http_component;
 use safetynet_alerting::events;
 use safetynet_alerting::incidents::{self, Filter, OUTCOMES};
 use safetynet_alerting::outbox;
-use safetynet_auth::access::{self, Subject};
+use safetynet_auth::access::{self, Outcome, Subject};
 use safetynet_auth::{Role, Staff, authenticate};
 use safetynet_db::Db;
 use safetynet_http::validate::{opt_str, req_enum, req_str};
@@ -107,6 +107,16 @@ fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     let inc =
         incidents::get(db, id)?.ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
     access::check_read(db, staff, Subject::Incident, id, &inc.dong)?;
+    // The detail shows the resident's summary: a read of the resident too.
+    access::record(
+        db,
+        staff,
+        Subject::Resident,
+        &inc.resident_id,
+        Some(&inc.dong),
+        Outcome::Read,
+        time::now_ms(),
+    )?;
     let mut body = inc.to_json();
     if let Some(r) = registry::get_resident(db, &inc.resident_id)? {
         body["resident"] = json!({"id": r.id, "name": r.name, "address": r.address, "dong": r.dong, "phone": r.phone, "medical_notes": r.medical_notes});

@@ -34,7 +34,7 @@ pub async fn run(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     let offline = detect_offline(db, now)?;
     let enrolments_ending = warn_enrolments_ending(db, now)?;
     let report = delivery::send_due(db, now, None, BATCH).await?;
-    let retention = crate::retention::run(db, time::now_ms())?;
+    let retention = crate::retention::run(db, time::now_ms());
     Ok(json_response(
         200,
         &json!({
@@ -72,12 +72,14 @@ fn climb_ladders(db: &Db, now: i64) -> ApiResult<u32> {
             event: None,
         };
         // Steps are stored by the vocabulary's channel names; one it no longer knows cannot be
-        // sent anywhere and is skipped rather than failing the tick.
+        // sent anywhere: it is taken off the ladder (so it cannot block the steps behind it)
+        // rather than failing the tick.
         let Ok(channel) = step.channel.parse::<Channel>() else {
             eprintln!(
                 "ladder step skipped incident={incident_id} step={} unknown channel",
                 step.step
             );
+            db.tx(|db| incidents::mark_fired(db, &incident_id, step.step, now))?;
             continue;
         };
         db.tx(|db| -> ApiResult<_> {
