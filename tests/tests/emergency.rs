@@ -87,6 +87,21 @@ fn pendant_press_reaches_119_once_with_the_residents_details() {
     assert_eq!(s.dispatch.received().len(), 1);
 }
 
+/// An incident's detail and its notifications to 119.
+fn dispatches_of(s: &Suite, inc: &str) -> (Value, Vec<Value>) {
+    let detail = s
+        .admin("GET", &format!("/api/v1/incidents/{inc}"), None)
+        .json();
+    let n119 = detail["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["channel"] == "dispatch119")
+        .cloned()
+        .collect();
+    (detail, n119)
+}
+
 #[test]
 fn dispatch_is_retried_until_119_recovers_and_arrives_once() {
     let s = Suite::start("retry");
@@ -136,16 +151,8 @@ fn dispatch_is_retried_until_119_recovers_and_arrives_once() {
         1,
         "every attempt carries the same idempotency key"
     );
-    let detail = s
-        .admin("GET", &format!("/api/v1/incidents/{inc}"), None)
-        .json();
+    let (detail, n119) = dispatches_of(&s, &inc);
     assert_eq!(detail["dispatch_failed"], false);
-    let n119: Vec<&Value> = detail["notifications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| n["channel"] == "dispatch119")
-        .collect();
     assert_eq!(n119.len(), 1);
     assert_eq!(n119[0]["state"], "delivered");
     let _ = accepted(&all);
@@ -510,16 +517,8 @@ fn a_119_that_never_answers_is_given_up_on_and_retried() {
     s.dispatch.set_delay(Duration::ZERO);
     let t = s.tick_at(&at(600));
     assert!(t["delivered"].as_u64().unwrap() >= 1, "{t}");
-    let detail = s
-        .admin("GET", &format!("/api/v1/incidents/{inc}"), None)
-        .json();
+    let (detail, n119) = dispatches_of(&s, &inc);
     assert_eq!(detail["dispatch_failed"], false);
-    let n119: Vec<&Value> = detail["notifications"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| n["channel"] == "dispatch119")
-        .collect();
     assert_eq!(n119.len(), 1, "one dispatch, however many attempts");
     assert_eq!(n119[0]["state"], "delivered");
     let keys: BTreeSet<String> = s

@@ -5,54 +5,32 @@
 
 use safetynet_db::{Db, StoreError, StoreResult, int, opt_text, rows, text};
 use safetynet_http::ApiResult;
+use safetynet_vocabulary::wit_enum;
 use serde_json::{Value, json};
 
 use crate::Staff;
 
-/// What kind of record was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
-    /// A resident's record (details, devices, contacts, changes).
-    Resident,
-    /// An incident's detail (the resident's summary for responders, the timeline).
-    Incident,
-    /// A crisis-household case or an officer's crisis report.
-    Case,
-    /// An honorary welfare officer's record.
-    Officer,
-}
-
-impl Subject {
-    /// The name stored and queried.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Subject::Resident => "resident",
-            Subject::Incident => "incident",
-            Subject::Case => "case",
-            Subject::Officer => "officer",
-        }
+wit_enum! {
+    /// What kind of record was read.
+    Subject, "subject" {
+        /// A resident's record (details, devices, contacts, changes).
+        Resident = "resident",
+        /// An incident's detail (the resident's summary for responders, the timeline).
+        Incident = "incident",
+        /// A crisis-household case or an officer's crisis report.
+        Case = "case",
+        /// An honorary welfare officer's record.
+        Officer = "officer",
     }
-
-    /// Every subject's name, for "one of …" messages.
-    pub const NAMES: &'static [&'static str] = &["resident", "incident", "case", "officer"];
 }
 
-/// Whether a read was allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Shown to the reader.
-    Read,
-    /// Refused: the record lies outside the reader's scope.
-    Denied,
-}
-
-impl Outcome {
-    /// The name stored and queried.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Read => "read",
-            Outcome::Denied => "denied",
-        }
+wit_enum! {
+    /// Whether a read was allowed.
+    Outcome, "outcome" {
+        /// Shown to the reader.
+        Read = "read",
+        /// Refused: the record lies outside the reader's scope.
+        Denied = "denied",
     }
 }
 

@@ -70,7 +70,7 @@ pub fn log(req: &Request, db: &Db, staff: &Staff, o: &Officer) -> ApiResult<Resp
     let kind = req_enum(&v, "kind", KINDS)?;
     let note = opt_str(&v, "note", 500)?;
     let now = time::now_ms();
-    let today = super::date_kst(now);
+    let today = time::date_kst(now);
     let a = Activity {
         id: ids::new_id("act"),
         officer_id: o.id.clone(),

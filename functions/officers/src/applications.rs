@@ -221,7 +221,7 @@ pub fn apply(req: &Request, db: &Db) -> ApiResult<Response> {
     }
     let v = parse_body(req.body())?;
     let now = time::now_ms();
-    let this_year: i64 = super::date_kst(now)[..4].parse().unwrap_or(2026);
+    let this_year: i64 = time::date_kst(now)[..4].parse().unwrap_or(2026);
     let f = match validate(&v, this_year) {
         Ok(f) => f,
         Err(errors) => return Ok(field_errors(&errors)),

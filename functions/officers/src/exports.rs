@@ -160,7 +160,7 @@ fn date_param(req: &Request, name: &str, default: String) -> ApiResult<String> {
 
 pub fn volunteer_portal_csv(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(&[Role::SupportCentre])?;
-    let year = &super::date_kst(time::now_ms())[..4];
+    let year = &time::date_kst(time::now_ms())[..4];
     let from = date_param(req, "from", format!("{year}-01-01"))?;
     let to = date_param(req, "to", format!("{year}-12-31"))?;
     if from > to {
@@ -230,7 +230,7 @@ pub fn award_candidates(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Resp
     staff.require(&[Role::SupportCentre])?;
     let year = match super::year_param(req, "year")? {
         Some(y) => y,
-        None => super::date_kst(time::now_ms())[..4].parse().unwrap_or(2026),
+        None => time::date_kst(time::now_ms())[..4].parse().unwrap_or(2026),
     };
     let kst = |y: i32| time::parse_rfc3339(&format!("{y:04}-01-01T00:00:00+09:00")).unwrap_or(0);
     let reports: std::collections::HashMap<String, i64> =

@@ -164,11 +164,6 @@ fn own_officer(db: &Db, staff: &Staff, id: &str) -> ApiResult<Officer> {
     Ok(o)
 }
 
-/// The city-local (KST, UTC+9) calendar date of `ms`, as YYYY-MM-DD.
-fn date_kst(ms: i64) -> String {
-    time::date_kst(ms)
-}
-
 /// A query parameter that must be a year.
 fn year_param(req: &Request, name: &str) -> ApiResult<Option<i32>> {
     match safetynet_http::query_param(req, name) {

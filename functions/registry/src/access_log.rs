@@ -22,7 +22,7 @@ pub fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     }
     let outcome = query_param(req, "outcome");
     if let Some(o) = &outcome
-        && !["read", "denied"].contains(&o.as_str())
+        && !access::Outcome::NAMES.contains(&o.as_str())
     {
         return Err(ApiError::invalid("outcome", "read or denied"));
     }
