@@ -96,9 +96,12 @@ fn too_large(limit: usize) -> ApiError {
 }
 
 /// Reads a request's body, refusing with 413 one over `limit` bytes; no more than the limit
-/// (and one chunk) is ever held. A declared `Content-Length` is not refused before reading: an
-/// answer sent while the client is still writing reaches most clients as a broken connection
-/// instead of the 413, and reading up to the limit first costs at most the limit.
+/// (and one chunk) is ever held.
+///
+/// The answer to an oversized body waits until the client has finished sending, or until
+/// [`DRAIN_LIMIT`] more bytes were read and dropped: a connection closed while the client is
+/// still writing reaches most clients as a broken pipe instead of the 413. Past the drain
+/// limit the connection is given up on (an abusive upload gets a reset, at no memory cost).
 pub async fn read_body(req: IncomingRequest, limit: usize) -> ApiResult<Vec<u8>> {
     use futures::StreamExt;
     let mut stream = req.into_body_stream();
@@ -107,12 +110,22 @@ pub async fn read_body(req: IncomingRequest, limit: usize) -> ApiResult<Vec<u8>>
         let chunk =
             chunk.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
         if body.len() + chunk.len() > limit {
+            let mut dropped = chunk.len();
+            while dropped <= DRAIN_LIMIT {
+                match stream.next().await {
+                    Some(Ok(more)) => dropped += more.len(),
+                    _ => break,
+                }
+            }
             return Err(too_large(limit));
         }
         body.extend_from_slice(&chunk);
     }
     Ok(body)
 }
+
+/// How much of an oversized body is read and dropped before answering 413 (see [`read_body`]).
+pub const DRAIN_LIMIT: usize = 1024 * 1024;
 
 /// The request with its body read as [`read_body`] does.
 pub async fn bounded_request(req: IncomingRequest, limit: usize) -> ApiResult<Request> {
