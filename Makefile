@@ -4,7 +4,7 @@
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
 WASM_CRATES := -p fixture-hello -p fixture-greeter -p fixture-conformance -p safetynet-routing \
-	-p fn-registry -p fn-device-events -p fn-incidents -p fn-openapi \
+	-p fn-registry -p fn-device-events -p fn-incidents -p fn-openapi -p fn-console \
 	-p safetynet-recognition -p fn-officers -p safetynet-scoring -p fn-scoring \
 	-p safetynet-schedule -p fn-reminders
 # Libraries whose code exists only in the Wasm build (Spin SQLite, Spin HTTP); linted for Wasm.
@@ -15,15 +15,22 @@ LISTEN ?= 127.0.0.1:3000
 # Crates that only build for Wasm (spin-sdk exports); excluded from native test/clippy runs.
 WASM_ONLY := --exclude fixture-hello --exclude fixture-greeter --exclude fixture-conformance \
 	--exclude fn-registry --exclude fn-device-events --exclude fn-incidents --exclude fn-openapi \
-	--exclude fn-officers --exclude fn-reminders
+	--exclude fn-officers --exclude fn-reminders --exclude fn-console
 
-.PHONY: target build up test test-deps bench fmt clippy lint clean
+.PHONY: target console build up test test-deps bench fmt clippy lint clean
 
 # A target named in rust-toolchain.toml is not installed by itself on a fresh machine.
 target:
 	@rustup target add $(WASM_TARGET) >/dev/null 2>&1 || rustup target add $(WASM_TARGET)
 
-build: target
+# The console's page and assets (Vite, from the lockfile); fn-console embeds web/dist.
+CONSOLE_WEB := functions/console/web
+console:
+	@[ -d $(CONSOLE_WEB)/node_modules ] && [ $(CONSOLE_WEB)/node_modules/.package-lock.json -nt $(CONSOLE_WEB)/package-lock.json ] \
+		|| npm --prefix $(CONSOLE_WEB) ci --no-audit --no-fund
+	npm --prefix $(CONSOLE_WEB) run build
+
+build: target console
 	$(CARGO) build --target $(WASM_TARGET) --release $(WASM_CRATES)
 	$(CARGO) build --release $(NATIVE_CRATES)
 
@@ -44,7 +51,7 @@ fmt:
 	$(CARGO) fmt --all
 
 # Native crates (with their tests and benches), then every Wasm crate as it is built for Spin.
-clippy: target
+clippy: target console
 	$(CARGO) clippy --release --workspace --all-targets $(WASM_ONLY) -- -D warnings
 	$(CARGO) clippy --release --target $(WASM_TARGET) $(WASM_CRATES) $(WASM_LIBS) -- -D warnings
 

@@ -51,6 +51,7 @@ if [ "${BRIDGE:-1}" = 1 ]; then
   echo "  ./target/release/safetynet-bridge send-dc09 --account 1001 --code 100"
 fi
 echo
+echo "Staff console: http://$LISTEN/   (demo sign-ins are printed above and kept in $STATE/demo.json)"
 echo "Admin token: $ADMIN   (kept in $STATE/admin_token)"
 echo "119 dispatches and SMS land in $STATE/sink.log (tail -f it). Ctrl-C stops everything."
 wait "${pids[@]}"

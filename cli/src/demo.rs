@@ -41,6 +41,33 @@ pub fn run(api: &Api, a: DemoArgs) -> Result<()> {
         )?;
         staff.push(json!({"role": role, "dong": dong, "token": v["token"]}));
     }
+    // People sign in to the console; each demo account gets its own random password.
+    let mut console = Vec::new();
+    for (username, name, role, dong) in [
+        (
+            "jungang",
+            "중앙동 복지 담당",
+            "welfare-centre",
+            Some("jungang-dong"),
+        ),
+        (
+            "taehwa",
+            "태화동 복지 담당",
+            "welfare-centre",
+            Some("taehwa-dong"),
+        ),
+        ("dispatch", "119 응급관리요원", "dispatcher", None),
+        ("operator", "시 운영 관리자", "admin", None),
+    ] {
+        let password = safetynet_wire::ids::random_hex(6);
+        api.ok(
+            "POST",
+            "/api/v1/staff-accounts",
+            &json!({"username": username, "name": name, "role": role, "dong": dong, "password": password}),
+        )?;
+        console
+            .push(json!({"username": username, "password": password, "role": role, "dong": dong}));
+    }
     let people = [
         (
             "김순자",
@@ -121,7 +148,7 @@ pub fn run(api: &Api, a: DemoArgs) -> Result<()> {
         }
         residents.push(json!({"id": id, "dong": dong, "devices": devices}));
     }
-    let v = json!({"staff": staff, "residents": residents});
+    let v = json!({"staff": staff, "console": console, "residents": residents});
     if let Some(dir) = a.out.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -157,6 +184,18 @@ fn print_summary(base: &str, v: &Value) {
                 d["id"].as_str().unwrap_or(""),
                 d["kind"].as_str().unwrap_or(""),
                 d["secret"].as_str().unwrap_or("")
+            );
+        }
+    }
+    if let Some(accounts) = v["console"].as_array() {
+        println!("\nStaff console: {base}/  — sign in as:");
+        for c in accounts {
+            println!(
+                "  {:<9} password {:<13} {} {}",
+                c["username"].as_str().unwrap_or(""),
+                c["password"].as_str().unwrap_or(""),
+                c["role"].as_str().unwrap_or(""),
+                c["dong"].as_str().unwrap_or("")
             );
         }
     }

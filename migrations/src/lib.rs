@@ -38,6 +38,7 @@ pub const ALL: &[Migration] = migrations![
     "0021_access_log",
     "0022_retention",
     "0023_device_event_rate",
+    "0024_staff_sign_in",
 ];
 
 #[cfg(test)]

@@ -1,11 +1,15 @@
-//! Who is calling: staff bearer tokens with roles; welfare-centre workers are scoped to a dong.
+//! Who is calling: machines with bearer tokens, people signed in to the console with a session
+//! cookie; both carry a role, and welfare-centre workers are scoped to a dong.
 //!
 //! The first admin token comes from the `admin_token` Spin variable; admins mint the others,
-//! which are stored only as SHA-256 hashes ([`tokens`]). What a caller may see is a
-//! [`Scope`], passed to every query of dong-owned records.
+//! which are stored only as SHA-256 hashes ([`tokens`]), and create people's accounts
+//! ([`accounts`], [`sessions`]). What a caller may see is a [`Scope`], passed to every query of
+//! dong-owned records, the same whichever way the caller signed in.
 #![cfg(target_arch = "wasm32")]
 
 pub mod access;
+pub mod accounts;
+pub mod sessions;
 pub mod tokens;
 
 pub use safetynet_db::Scope;
@@ -60,10 +64,20 @@ impl Staff {
     }
 }
 
-/// Who is calling, from `Authorization: Bearer <token>`.
+/// Who is calling: from `Authorization: Bearer <token>` when the header is there, else from the
+/// console's session cookie (state-changing requests must then carry `X-CSRF-Token`).
 pub fn authenticate(req: &Request, db: &Db) -> ApiResult<Staff> {
-    let header = safetynet_http::header(req, "authorization")
-        .ok_or_else(|| ApiError::unauthorized("Authorization: Bearer <token> required"))?;
+    let Some(header) = safetynet_http::header(req, "authorization") else {
+        if safetynet_http::header(req, "cookie")
+            .and_then(|c| sessions::cookie_value(c, sessions::COOKIE))
+            .is_some()
+        {
+            return Ok(session(req, db)?.staff);
+        }
+        return Err(ApiError::unauthorized(
+            "Authorization: Bearer <token> required",
+        ));
+    };
     let token = header
         .strip_prefix("Bearer ")
         .map(str::trim)
@@ -99,4 +113,42 @@ pub fn authenticate(req: &Request, db: &Db) -> ApiResult<Staff> {
         ));
     }
     Ok(token.staff)
+}
+
+/// The console session behind the request's cookie, refusing a state-changing request whose
+/// `X-CSRF-Token` does not match the session's.
+pub fn session(req: &Request, db: &Db) -> ApiResult<sessions::Session> {
+    let token = safetynet_http::header(req, "cookie")
+        .and_then(|c| sessions::cookie_value(c, sessions::COOKIE))
+        .ok_or_else(|| ApiError::unauthorized("sign in first"))?;
+    let now = safetynet_wire::time::now_ms();
+    let session = match sessions::find(db, token, now)? {
+        sessions::Lookup::Live(s) => s,
+        sessions::Lookup::Expired => {
+            return Err(ApiError::new(
+                401,
+                "session_expired",
+                "your session ended after a period without use; sign in again",
+            ));
+        }
+        sessions::Lookup::Unknown => return Err(ApiError::unauthorized("sign in first")),
+    };
+    let safe = matches!(
+        req.method(),
+        spin_sdk::http::Method::Get
+            | spin_sdk::http::Method::Head
+            | spin_sdk::http::Method::Options
+    );
+    if !safe {
+        let sent = safetynet_http::header(req, "x-csrf-token").unwrap_or("");
+        // Compare hashes so the time taken does not depend on how much of the token matched.
+        if token_hash(sent) != token_hash(&session.csrf_token) {
+            return Err(ApiError::new(
+                403,
+                "csrf_failed",
+                "this form is out of date or did not come from the console; reload the page",
+            ));
+        }
+    }
+    Ok(session)
 }

@@ -20,6 +20,7 @@ use safetynet_wire::ids;
 use safetynet_wire::time;
 
 mod access_log;
+mod accounts;
 mod centres;
 mod lifecycle;
 mod tokens;
@@ -77,6 +78,11 @@ fn route(req: Request) -> ApiResult<Response> {
         (Method::Get, ["api", "v1", "staff"]) => tokens::list(&db, &staff),
         (Method::Post, ["api", "v1", "staff", "rotate"]) => tokens::rotate(&db, &staff),
         (Method::Post, ["api", "v1", "staff", id, "revoke"]) => tokens::revoke(&db, &staff, id),
+        (Method::Post, ["api", "v1", "staff-accounts"]) => accounts::create(&req, &db, &staff),
+        (Method::Get, ["api", "v1", "staff-accounts"]) => accounts::list(&db, &staff),
+        (Method::Post, ["api", "v1", "staff-accounts", id, "password"]) => {
+            accounts::reset_password(&req, &db, &staff, id)
+        }
         (Method::Get, ["api", "v1", "access-log"]) => access_log::list(&req, &db, &staff),
         (Method::Get, ["api", "v1", "centres"]) => centres::list(&db, &staff),
         (Method::Get, ["api", "v1", "centres", dong]) => {
@@ -88,6 +94,7 @@ fn route(req: Request) -> ApiResult<Response> {
         (_, ["api", "v1", "residents", ..])
         | (_, ["api", "v1", "devices", ..])
         | (_, ["api", "v1", "staff", ..])
+        | (_, ["api", "v1", "staff-accounts", ..])
         | (_, ["api", "v1", "centres", ..])
         | (_, ["api", "v1", "access-log"]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("no such route")),
