@@ -243,6 +243,11 @@ fn inactivity_ladder_climbs_on_schedule_until_acknowledged() {
         .call("GET", "/api/v1/incidents/stats", &worker, None)
         .json();
     assert_eq!(stats["by_outcome"]["resolved-by-welfare-centre"], 1);
+    // It was acknowledged after the ladder's two steps: one figure for the dong, in seconds.
+    let ack = &stats["acknowledge_seconds_by_dong"]["taehwa-dong"];
+    assert_eq!(ack["acknowledged"], 1, "{stats}");
+    assert!(ack["median"].as_i64().unwrap() >= 0 && ack["median"] == ack["p90"], "{stats}");
+    assert_eq!(stats["acknowledge_seconds_by_dong"].as_object().unwrap().len(), 1);
 }
 
 #[test]
@@ -895,6 +900,7 @@ fn what_119_reports_back_lands_on_the_incident_and_in_the_statistics() {
     );
     let stats = s.admin("GET", "/api/v1/incidents/stats", None).json();
     assert_eq!(stats["transported_by_119"], 1, "{stats}");
+    assert_eq!(stats["transported_by_119_this_year"], 1, "{stats}");
 
     // Bad reports change nothing and say which field is wrong.
     let worker = s.staff("welfare-centre", Some("jung-dong"));

@@ -439,6 +439,35 @@ pub fn offline_devices(db: &Db, now: i64) -> StoreResult<Vec<Device>> {
     Ok(rows(&r).map(|row| device_from(&row)).collect())
 }
 
+/// Supervised devices of active residents within `scope` (or its `dong`), as
+/// `(online, offline)` at `now`, by the rule of [`offline_devices`].
+pub fn device_status_counts(
+    db: &Db,
+    scope: &Scope,
+    dong: Option<&str>,
+    now: i64,
+) -> StoreResult<(i64, i64)> {
+    let (condition, params) = match scope.filter(dong) {
+        DongFilter::Empty => return Ok((0, 0)),
+        DongFilter::Only(d) => ("status = 'active' AND dong = ?", vec![int(now), text(d)]),
+        DongFilter::Any => ("status = 'active'", vec![int(now)]),
+    };
+    let r = db.exec(
+        &format!(
+            "SELECT COUNT(*) AS total,
+                    COALESCE(SUM(COALESCE(last_heartbeat_at, created_at) + heartbeat_interval_s * 2000 <= ?), 0) AS offline
+             FROM devices
+             WHERE heartbeat_interval_s IS NOT NULL AND retired_at IS NULL
+               AND resident_id IN (SELECT id FROM residents WHERE {condition})"
+        ),
+        &params,
+    )?;
+    let row = rows(&r).next();
+    let total = row.as_ref().map_or(0, |r| r.int("total"));
+    let offline = row.as_ref().map_or(0, |r| r.int("offline"));
+    Ok((total - offline, offline))
+}
+
 /// The resident's supervised devices other than `except` that are offline at `now` (by the same
 /// rule as [`offline_devices`]).
 pub fn offline_devices_of(
