@@ -193,6 +193,27 @@ fn schedule_to_feed_to_speaker_ack_is_taken() {
     assert_eq!(lines[0], "week,taken,late,missed");
     assert!(lines[1].ends_with(",1,0,0"), "{lines:?}");
     assert_eq!(lines[2], "total,1,0,0");
+
+    // The city's figure sums every resident in scope; another dong's worker counts none of it.
+    let window = format!("from={}&to={}", rfc(next - DAY), rfc(next + DAY)).replace('+', "%2B");
+    let city = s.admin("GET", &format!("/api/v1/adherence?{window}"), None);
+    assert_eq!(city.status, 200, "{}", city.body);
+    assert_eq!(
+        (
+            city.json()["taken"].as_u64(),
+            city.json()["missed"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+    let elsewhere = s.staff("welfare-centre", Some("somewhere-else-dong"));
+    let theirs = s.call(
+        "GET",
+        &format!("/api/v1/adherence?{window}"),
+        &elsewhere,
+        None,
+    );
+    assert_eq!(theirs.status, 200, "{}", theirs.body);
+    assert_eq!(theirs.json()["taken"], 0, "{}", theirs.body);
 }
 
 #[test]

@@ -450,6 +450,35 @@ pub fn deliveries_of_resident(
     Ok(rows(&r).map(|row| delivery_from(&row)).collect())
 }
 
+/// Occurrences needing an acknowledgement of every active resident within `scope` (or its
+/// `dong`) between `from` and `to`, for the city's adherence figures.
+pub fn acked_deliveries_in_scope(
+    db: &Db,
+    scope: &Scope,
+    dong: Option<&str>,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<Delivery>> {
+    let (condition, mut params) = match scope.filter(dong) {
+        DongFilter::Empty => return Ok(Vec::new()),
+        DongFilter::Only(d) => (
+            "AND resident_id IN (SELECT id FROM residents WHERE dong = ?)",
+            vec![text(d)],
+        ),
+        DongFilter::Any => ("", Vec::new()),
+    };
+    params.splice(0..0, [int(from), int(to)]);
+    let r = db.exec(
+        &format!(
+            "SELECT {DELIVERY_COLS} FROM reminder_deliveries
+             WHERE occurs_at >= ? AND occurs_at <= ? AND needs_ack = 1 {condition}
+             ORDER BY occurs_at, id LIMIT 200000"
+        ),
+        &params,
+    )?;
+    Ok(rows(&r).map(|row| delivery_from(&row)).collect())
+}
+
 /// A schedule's latest occurrences, newest first.
 pub fn deliveries_of_schedule(
     db: &Db,

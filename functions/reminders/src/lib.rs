@@ -27,7 +27,7 @@
 //!   marks missed occurrences and turns `misses_to_escalate` misses in a row into a
 //!   `missed-dose` incident routed by the routing component (see [`tick`]).
 //! - `GET /api/v1/adherence/{resident_id}?from=&to=&format=json|csv` — taken, late, missed by
-//!   ISO week.
+//!   ISO week; `GET /api/v1/adherence?dong=` the same over every resident the caller may see.
 //! - `GET /api/v1/checkins?resident_id=` — a resident's check-in answers.
 
 mod adherence;
@@ -76,6 +76,7 @@ async fn route(req: Request) -> ApiResult<Response> {
         (Method::Get, ["api", "v1", "reminders", id]) => occurrence(&db, &staff, id),
         (Method::Post, ["api", "v1", "reminders", id, "ack"]) => ack(&req, &db, &staff, id),
         (Method::Post, ["api", "v1", "jobs", "reminders"]) => tick::run(&req, &db, &staff).await,
+        (Method::Get, ["api", "v1", "adherence"]) => adherence::summary(&req, &db, &staff),
         (Method::Get, ["api", "v1", "adherence", resident_id]) => {
             adherence::get(&req, &db, &staff, resident_id)
         }
@@ -83,7 +84,7 @@ async fn route(req: Request) -> ApiResult<Response> {
         (_, ["api", "v1", "schedules", ..])
         | (_, ["api", "v1", "reminders", ..])
         | (_, ["api", "v1", "jobs", "reminders"])
-        | (_, ["api", "v1", "adherence", _])
+        | (_, ["api", "v1", "adherence", ..])
         | (_, ["api", "v1", "checkins"]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("no such route")),
     }

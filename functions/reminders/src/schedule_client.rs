@@ -8,8 +8,8 @@ spin_sdk::wit_bindgen::generate!({
 });
 
 pub use safetynet::schedule::schedule::{
-    Outcome, Recurrence, RuleError, Status, StreakEntry, adherence, classify, missed_streak,
-    next_after, occurrences, validate,
+    AdherenceReport, Outcome, Recurrence, RuleError, Status, StreakEntry, adherence, classify,
+    missed_streak, next_after, occurrences, validate,
 };
 
 use safetynet_care::{Delivery, Schedule};
