@@ -83,12 +83,16 @@ pub struct Link {
 /// Where commands for speakers are handed to the link.
 pub type CommandSender = mpsc::Sender<outbox::Command>;
 
-enum Topic<'a> {
+/// What a speaker's message is about, by its topic.
+pub enum Topic<'a> {
+    /// `{prefix}/{id}/events`: an event of device `id`.
     Events(&'a str),
+    /// `{prefix}/{id}/status`: device `id` online or offline (its last will).
     Status(&'a str),
 }
 
-fn parse_topic<'a>(prefix: &str, topic: &'a str) -> Option<Topic<'a>> {
+/// The device and leaf of a topic under `prefix`; `None` for any other topic.
+pub fn parse_topic<'a>(prefix: &str, topic: &'a str) -> Option<Topic<'a>> {
     let rest = topic.strip_prefix(prefix)?.strip_prefix('/')?;
     let (id, leaf) = rest.split_once('/')?;
     match leaf {

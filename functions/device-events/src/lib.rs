@@ -7,9 +7,10 @@
 //! tick retries whatever did not get through. The device's answer never waits on 119's.
 
 mod care;
+mod envelope;
 mod restore;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use spin_sdk::http::{IncomingRequest, Method, OutgoingResponse, Response, ResponseOutparam};
 use spin_sdk::http_component;
 
@@ -19,11 +20,9 @@ use safetynet_alerting::routing_client::{self as routing, kind_from_str};
 use safetynet_alerting::{self as alerting, Alert, Raised};
 use safetynet_db::Db;
 use safetynet_http::respond;
-use safetynet_http::validate::{opt_i64, parse_body, req_str, req_time};
 use safetynet_http::{ApiError, ApiResult};
 use safetynet_residents as registry;
 use safetynet_secrets as secrets;
-use safetynet_vocabulary::EventKind;
 use safetynet_wire::signature;
 use safetynet_wire::time;
 
@@ -116,10 +115,9 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
     );
     let body = safetynet_http::read_body(req, MAX_BODY_BYTES).await?;
     let body = body.as_slice();
-    let v = parse_body(body)?;
-
-    // Authenticate first: nothing about the payload is examined for an unsigned sender.
-    let device_id = req_str(&v, "device_id", 64)?;
+    // Authenticate first: nothing about the payload but its sender is examined before that.
+    let (v, device_id) = envelope::sender(body)?;
+    let device_id = device_id.as_str();
     let db = Db::open(safetynet_migrations::ALL)?;
     let (device, resident, contacts) = registry::device_with_owner(&db, device_id)?
         .ok_or_else(|| ApiError::new(404, "unknown_device", format!("no device {device_id}")))?;
@@ -137,19 +135,15 @@ async fn receive(req: IncomingRequest) -> ApiResult<(Response, Option<Opened>)> 
     )
     .map_err(|e| ApiError::unauthorized(e.message()))?;
 
-    let event_id = req_str(&v, "event_id", 128)?;
-    let kind_name = req_str(&v, "kind", 32)?;
-    let known: EventKind = kind_name
-        .parse()
-        .map_err(|e: String| ApiError::invalid("kind", e))?;
+    let envelope::Envelope {
+        event_id,
+        kind_name,
+        kind: known,
+        occurred_at,
+        sequence,
+        data,
+    } = envelope::fields(&v)?;
     let kind = routing::wit_kind(known);
-    let occurred_at = req_time(&v, "occurred_at")?;
-    let sequence = opt_i64(&v, "sequence", 0, i64::MAX)?;
-    let data = match v.get("data") {
-        None | Some(Value::Null) => json!({}),
-        Some(d @ Value::Object(_)) => d.clone(),
-        Some(_) => return Err(ApiError::invalid("data", "must be an object")),
-    };
     // Reminder acks and check-in answers (issue 5, see care.rs): checked before anything is stored.
     let care = care::parse(kind_name, &data)?;
     let restores = restore::parse(kind_name, &data)?;
