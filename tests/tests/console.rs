@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 /// An answer with its headers (lower-cased names).
 struct Reply {
     status: u16,
+    /// Bytes on the wire (compressed, if the answer was).
+    len: usize,
     headers: HashMap<String, String>,
     body: String,
 }
@@ -61,6 +63,7 @@ fn send(
     std::io::Read::read_to_end(&mut resp.into_reader(), &mut raw).unwrap();
     Reply {
         status,
+        len: raw.len(),
         headers,
         body: String::from_utf8_lossy(&raw).into_owned(),
     }
@@ -353,7 +356,12 @@ fn the_console_page_has_a_strict_policy_and_its_assets_are_cached_and_small() {
         let etag = r.headers["etag"].clone();
         let again = send(&s, "GET", a, &[("if-none-match", &etag)], None);
         assert_eq!(again.status, 304, "{a}");
-        total += r.headers["content-length"].parse::<usize>().unwrap();
+        assert_eq!(
+            r.headers.get("content-encoding").map(String::as_str),
+            Some("gzip"),
+            "{a}"
+        );
+        total += r.len;
     }
     println!(
         "console first load: {total} bytes compressed ({} assets)",
@@ -368,8 +376,7 @@ fn the_console_page_has_a_strict_policy_and_its_assets_are_cached_and_small() {
 }
 
 fn page_size(s: &Suite, path: &str) -> usize {
-    let r = send(s, "GET", path, &[("accept-encoding", "gzip")], None);
-    r.headers["content-length"].parse().unwrap()
+    send(s, "GET", path, &[("accept-encoding", "gzip")], None).len
 }
 
 /// Crisis households for `dong` in the latest scoring cycle.
@@ -388,7 +395,7 @@ fn crisis_households(s: &Suite, dong: &str) {
     put(
         "households",
         &format!(
-            "household_id,dong,size,head_age_band,receiving_support\nh-101,{dong},1,65+,0\nh-102,{dong},2,50-64,0\nh-201,seongnam-dong,1,65+,0\n"
+            "household_id,dong,size,head_age_band,receiving_support\nh-101,{dong},1,75-plus,0\nh-102,{dong},2,50-64,0\nh-201,seongnam-dong,1,75-plus,0\n"
         ),
     );
     put(
@@ -440,6 +447,16 @@ fn the_console_in_chromium() {
 
     let dir = root().join("tests/browser");
     npm_ci(&dir);
+    // For working on the console: keep this seeded suite up and drive it by hand.
+    if let Ok(secs) = std::env::var("CONSOLE_HOLD_SECS") {
+        println!(
+            "SUITE_URL={} PENDANT_ID={} PENDANT_SECRET={}",
+            s.host.url(""),
+            pendant.id,
+            pendant.secret
+        );
+        std::thread::sleep(std::time::Duration::from_secs(secs.parse().unwrap_or(600)));
+    }
     let shots = root().join("docs/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
     let out = Command::new("node")

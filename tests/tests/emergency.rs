@@ -246,8 +246,17 @@ fn inactivity_ladder_climbs_on_schedule_until_acknowledged() {
     // It was acknowledged after the ladder's two steps: one figure for the dong, in seconds.
     let ack = &stats["acknowledge_seconds_by_dong"]["taehwa-dong"];
     assert_eq!(ack["acknowledged"], 1, "{stats}");
-    assert!(ack["median"].as_i64().unwrap() >= 0 && ack["median"] == ack["p90"], "{stats}");
-    assert_eq!(stats["acknowledge_seconds_by_dong"].as_object().unwrap().len(), 1);
+    assert!(
+        ack["median"].as_i64().unwrap() >= 0 && ack["median"] == ack["p90"],
+        "{stats}"
+    );
+    assert_eq!(
+        stats["acknowledge_seconds_by_dong"]
+            .as_object()
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[test]

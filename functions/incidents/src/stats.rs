@@ -53,7 +53,9 @@ pub fn get(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
                 .or_default()
                 .push((at - i.opened_at).max(0) / 1000);
         }
-        if i.transported_at.is_some_and(|t| month_kst(t).starts_with(&this_year)) {
+        if i.transported_at
+            .is_some_and(|t| month_kst(t).starts_with(&this_year))
+        {
             transported_this_year += 1;
         }
         let outcome = i.outcome.clone().unwrap_or_else(|| "open".to_string());
