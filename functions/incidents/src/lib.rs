@@ -119,7 +119,12 @@ fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
     )?;
     let mut body = inc.to_json();
     if let Some(r) = registry::get_resident(db, &inc.resident_id)? {
-        body["resident"] = json!({"id": r.id, "name": r.name, "address": r.address, "dong": r.dong, "phone": r.phone, "medical_notes": r.medical_notes});
+        // What a responder needs: who, how old, where, health notes, and whom to call.
+        let contacts: Vec<_> = registry::contacts_of(db, &r.id)?
+            .iter()
+            .map(|c| json!({"name": c.name, "phone": c.phone, "relation": c.relation, "priority": c.priority}))
+            .collect();
+        body["resident"] = json!({"id": r.id, "name": r.name, "birth_year": r.birth_year, "address": r.address, "dong": r.dong, "phone": r.phone, "medical_notes": r.medical_notes, "contacts": contacts});
     }
     body["timeline"] = json!(incidents::timeline(db, id)?);
     body["events"] = json!(events::of_incident(db, id)?);

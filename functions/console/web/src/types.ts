@@ -44,9 +44,8 @@ export interface ResidentSummary {
   dong: string;
   phone: string | null;
   medical_notes: string | null;
-  /** Not sent by the incidents function today; read from the resident when absent. */
-  birth_year?: number | null;
-  contacts?: Contact[];
+  birth_year: number | null;
+  contacts: Contact[];
 }
 
 export interface LogEntry {

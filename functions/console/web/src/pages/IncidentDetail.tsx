@@ -12,26 +12,12 @@ import { useI18n } from "../i18n";
 import { kindLabel, label } from "../messages";
 import { href } from "../router";
 import { canActOnIncidents, dongName, useStaff } from "../staff";
-import type { IncidentDetail as Detail, Resident, ResidentSummary } from "../types";
+import type { IncidentDetail as Detail, ResidentSummary } from "../types";
 import { useLoad } from "../useLoad";
 
-/**
- * The incident, and its resident's summary with year of birth and contacts. The incident's
- * own summary has no birth year or contacts today, so the resident record fills them in.
- */
-async function loadIncident(id: string, signal: AbortSignal): Promise<Detail> {
-  const detail = await get<Detail>(`/api/v1/incidents/${seg(id)}`, signal);
-  const r = detail.resident;
-  if (r && (r.birth_year === undefined || r.contacts === undefined)) {
-    try {
-      const full = await get<Resident>(`/api/v1/residents/${seg(detail.resident_id)}`, signal);
-      detail.resident = { ...r, birth_year: full.birth_year, contacts: full.contacts };
-    } catch (e) {
-      if (e instanceof DOMException) throw e;
-      // Without the record the summary still shows address and medical notes.
-    }
-  }
-  return detail;
+/** The incident with its resident's summary for responders (age, address, notes, contacts). */
+function loadIncident(id: string, signal: AbortSignal): Promise<Detail> {
+  return get<Detail>(`/api/v1/incidents/${seg(id)}`, signal);
 }
 
 export function IncidentDetail({ id }: { id: string }) {
@@ -166,7 +152,7 @@ function ResidentCard({ r }: { r: ResidentSummary }) {
         <dd class="pre">{r.medical_notes || m.common.none}</dd>
       </dl>
       <h3>{m.incident.contacts}</h3>
-      {r.contacts && r.contacts.length > 0 ? (
+      {r.contacts.length > 0 ? (
         <table class="data">
           <thead>
             <tr>
@@ -190,7 +176,7 @@ function ResidentCard({ r }: { r: ResidentSummary }) {
           </tbody>
         </table>
       ) : (
-        <p>{r.contacts ? m.common.none : m.common.unknown}</p>
+        <p>{m.common.none}</p>
       )}
     </section>
   );
