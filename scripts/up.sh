@@ -46,7 +46,7 @@ if [ "${BRIDGE:-1}" = 1 ]; then
   fi
   ./target/release/safetynet-bridge "${bridge_args[@]}" > "$STATE/bridge.out" 2> "$STATE/bridge.log" &
   pids+=($!)
-  echo "Device bridge: DC-09 127.0.0.1:12000 (TCP/UDP), MQTT 127.0.0.1:1883, http://127.0.0.1:9464/metrics; log in $STATE/bridge.log"
+  echo "Device bridge: DC-09 127.0.0.1:12000 (TCP/UDP), MQTT 127.0.0.1:1883 (speakers sign in as their device id with its secret), http://127.0.0.1:9464/metrics; log in $STATE/bridge.log"
   echo "Press a pendant through a DC-09 gateway (demo account 1001):"
   echo "  ./target/release/safetynet-bridge send-dc09 --account 1001 --code 100"
 fi

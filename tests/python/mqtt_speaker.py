@@ -8,8 +8,13 @@ prints every command it receives and, with --ack, answers each with a `reminder-
 carrying the command's delivery_id. Then it exits cleanly (--then exit) or waits to be killed
 (--then hang: kill -9 makes the broker publish the last will).
 
+It signs in with --username/--password (a speaker's device id and secret) and speaks TLS when
+given --ca (the broker's certificate to trust). --no-will and --no-subscribe leave out the last
+will and the subscription (to try publishing alone, e.g. on another speaker's topic).
+
 Prints JSON lines: {"type": "connected"}, {"type": "published", "event_id": …},
-{"type": "command", "payload": {…}}, {"type": "done"}.
+{"type": "command", "payload": {…}}, {"type": "done"}; {"type": "refused", "reason": …} (exit 2)
+when the broker does not let it in.
 """
 import argparse
 import json
@@ -35,6 +40,11 @@ def main():
     ap.add_argument("--ack", action="store_true")
     ap.add_argument("--then", choices=["exit", "hang"], default="exit")
     ap.add_argument("--timeout", type=float, default=30)
+    ap.add_argument("--username")
+    ap.add_argument("--password")
+    ap.add_argument("--ca", help="PEM certificate to trust: connect over TLS")
+    ap.add_argument("--no-will", action="store_true")
+    ap.add_argument("--no-subscribe", action="store_true")
     a = ap.parse_args()
 
     base = f"{a.prefix}/{a.id}"
@@ -47,11 +57,26 @@ def main():
         clean_session=False,
         protocol=mqtt.MQTTv311,
     )
-    client.will_set(f"{base}/status", "offline", qos=1, retain=True)
+    if not a.no_will:
+        client.will_set(f"{base}/status", "offline", qos=1, retain=True)
+    if a.username is not None:
+        client.username_pw_set(a.username, a.password)
+    if a.ca:
+        client.tls_set(ca_certs=a.ca)
+    refused = threading.Event()
+    connected = threading.Event()
 
     def on_connect(c, userdata, flags, reason_code, properties):
-        c.subscribe(f"{base}/commands", qos=1)
-        c.publish(f"{base}/status", "online", qos=1, retain=True)
+        if reason_code.is_failure:
+            say({"type": "refused", "reason": str(reason_code)})
+            refused.set()
+            return
+        connected.set()
+        if a.no_subscribe:
+            subscribed.set()
+        else:
+            c.subscribe(f"{base}/commands", qos=1)
+            c.publish(f"{base}/status", "online", qos=1, retain=True)
         say({"type": "connected", "session_present": bool(flags.session_present)})
 
     def on_subscribe(c, userdata, mid, reason_codes, properties):
@@ -74,9 +99,21 @@ def main():
     client.on_connect = on_connect
     client.on_subscribe = on_subscribe
     client.on_message = on_message
-    client.connect(a.host, a.port, keepalive=5)
+    try:
+        client.connect(a.host, a.port, keepalive=5)
+    except Exception as e:  # no TLS where TLS is required, a closed port, …
+        say({"type": "refused", "reason": f"{type(e).__name__}: {e}"})
+        sys.exit(2)
     client.loop_start()
-    if not subscribed.wait(a.timeout):
+    deadline = time.time() + a.timeout
+    while not subscribed.is_set() and not refused.is_set() and time.time() < deadline:
+        time.sleep(0.05)
+    if refused.is_set():
+        sys.exit(2)
+    if not connected.is_set():
+        say({"type": "refused", "reason": "no CONNACK (e.g. TLS required)"})
+        sys.exit(2)
+    if not subscribed.is_set():
         say({"type": "error", "error": "not subscribed"})
         sys.exit(1)
     for ev in json.loads(a.events):

@@ -127,6 +127,16 @@ pub struct Mosquitto {
 
 impl Mosquitto {
     pub fn start(dir: &Path) -> Mosquitto {
+        Self::start_with(dir, "allow_anonymous true\n")
+    }
+
+    /// A broker with `conf` lines (authentication, ACL) after its listener.
+    pub fn start_with(dir: &Path, conf: &str) -> Mosquitto {
+        Self::start_on(dir, free_port(), conf)
+    }
+
+    /// As [`Mosquitto::start_with`], on `port`.
+    pub fn start_on(dir: &Path, port: u16, conf: &str) -> Mosquitto {
         let bin = [
             "/usr/sbin/mosquitto",
             "/usr/bin/mosquitto",
@@ -135,17 +145,20 @@ impl Mosquitto {
         .into_iter()
         .find(|p| Path::new(p).is_file())
         .expect("mosquitto missing: `apt-get install -y mosquitto` (.ci/run does)");
-        let port = free_port();
-        let conf = dir.join("mosquitto.conf");
+        let file = dir.join("mosquitto.conf");
+        // Started as root, mosquitto drops to its own user, which could not read our files.
+        let as_root =
+            std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self").unwrap()) == 0;
+        let user = if as_root { "user root\n" } else { "" };
         std::fs::write(
-            &conf,
-            format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n"),
+            &file,
+            format!("listener {port} 127.0.0.1\n{user}{conf}persistence false\nlog_dest stderr\n"),
         )
         .unwrap();
         let process = ChildGuard::spawn(
             Command::new(bin)
                 .arg("-c")
-                .arg(&conf)
+                .arg(&file)
                 .stdout(Stdio::null())
                 .stderr(std::fs::File::create(dir.join("mosquitto.log")).unwrap()),
         )
@@ -176,6 +189,21 @@ pub fn python() -> PathBuf {
 
 pub fn script(name: &str) -> PathBuf {
     root().join("tests/python").join(name)
+}
+
+/// Runs a script in `tests/python` to its end: its exit code and stdout JSON lines.
+pub fn run_python_status(name: &str, args: &[&str]) -> (i32, Vec<Value>) {
+    let out = Command::new(python())
+        .arg(script(name))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let lines = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}: not JSON ({e}): {l}")))
+        .collect();
+    (out.status.code().unwrap_or(-1), lines)
 }
 
 /// Runs a script in `tests/python` with `stdin`, returns its stdout JSON lines.

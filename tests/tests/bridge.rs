@@ -12,15 +12,17 @@ use safetynet_dc09::{
     encode, scan,
 };
 use safetynet_tests::bridge::{
-    Bridge, Mosquitto, Proxy, PyProcess, StoredEvent, addr_of, free_port, run_python, wait_events,
+    Bridge, Mosquitto, Proxy, PyProcess, StoredEvent, addr_of, free_port, run_python,
+    run_python_status, wait_events,
 };
 use safetynet_tests::suite::{ADMIN, Device, Suite};
-use safetynet_tests::temp_dir;
+use safetynet_tests::{root, temp_dir};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::path::Path;
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -492,29 +494,55 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
         .unwrap()
         .to_string();
     let speaker = s.device(&rid, "ai-speaker", json!({"protocol": "mqtt"}));
+    let other = s.device(&rid, "ai-speaker", json!({"protocol": "mqtt"}));
     let dir = temp_dir("bridge-mqtt");
-    let broker = Mosquitto::start(&dir);
+    let port = free_port();
     let feed = fake_feed(json!([
         {"delivery_id": "dlv-1", "device_id": speaker.id, "resident_id": rid, "kind": "medication",
          "text": "혈압약 드실 시간이에요", "occurs_at": "2025-01-15T00:00:00.000Z", "needs_ack": true}
     ]));
     let extra = format!(
         "[dc09]\ntcp_listen = \"\"\nudp_listen = \"\"\n\
-         [mqtt]\nbroker = \"mqtt://127.0.0.1:{}\"\nclient_id = \"bridge-test\"\nkeep_alive_s = 5\n\
+         [mqtt]\nbroker = \"mqtt://127.0.0.1:{port}\"\nclient_id = \"bridge-test\"\nkeep_alive_s = 5\n\
+         username = \"bridge-test\"\npassword = \"bridge-test-password\"\n\
          [reminders]\nfeed_url = \"{}\"\npoll_interval_s = 1\n[clock]\ninterval_s = 1\n",
-        broker.port, feed.url
+        feed.url
     );
     // The clock and the feed use the admin token here (a `clock` staff token in production).
     let cfg = config(
         &s.host.base,
         &dir,
-        &[Dev {
-            device: &speaker,
-            extra: "mqtt_id = \"speaker-7\"".into(),
-        }],
+        &[
+            Dev {
+                device: &speaker,
+                extra: "mqtt_id = \"speaker-7\"".into(),
+            },
+            Dev {
+                device: &other,
+                extra: "mqtt_id = \"speaker-8\"".into(),
+            },
+        ],
         &extra,
     )
     .replace("clock_token = \"\"", &format!("clock_token = \"{ADMIN}\""));
+    // Mosquitto with the password file and ACL the bridge generates from its device table.
+    let cfg_path = dir.join("bridge.toml");
+    std::fs::write(&cfg_path, &cfg).unwrap();
+    let auth = Command::new(root().join("target/release/safetynet-bridge"))
+        .args(["mosquitto-auth", "--config"])
+        .arg(&cfg_path)
+        .arg("--passwd")
+        .arg(dir.join("passwd"))
+        .arg("--acl")
+        .arg(dir.join("acl"))
+        .output()
+        .unwrap();
+    assert!(auth.status.success(), "{auth:?}");
+    let conf = String::from_utf8(auth.stdout).unwrap();
+    assert!(
+        conf.contains("allow_anonymous false") && conf.contains("use_username_as_clientid true")
+    );
+    let broker = Mosquitto::start_on(&dir, port, &conf);
     let bridge = Bridge::start(&dir, &cfg);
     let port = broker.port.to_string();
     let events = json!([
@@ -531,6 +559,10 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
             &port,
             "--id",
             "speaker-7",
+            "--username",
+            "speaker-7",
+            "--password",
+            &speaker.secret,
             "--events",
             &events,
             "--expect-commands",
@@ -591,7 +623,16 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
     // Back online (a new connection publishes `online`): restore.
     let spk2 = PyProcess::spawn(
         "mqtt_speaker.py",
-        &["--port", &port, "--id", "speaker-7"],
+        &[
+            "--port",
+            &port,
+            "--id",
+            "speaker-7",
+            "--username",
+            "speaker-7",
+            "--password",
+            &speaker.secret,
+        ],
         dir.join("speaker2.log"),
     );
     spk2.wait_for("done", Duration::from_secs(30));
@@ -621,53 +662,173 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
         1.0
     );
     assert_eq!(bridge.metric("safetynet_bridge_mqtt_connected"), 1.0);
+
+    // Mosquitto keeps every speaker to its own topics: without credentials nobody gets in, and
+    // another speaker's false SOS on speaker-7's topic never reaches the bridge.
+    let (code, lines) = run_python_status(
+        "mqtt_speaker.py",
+        &["--port", &port, "--id", "speaker-7", "--timeout", "5"],
+    );
+    assert_eq!(code, 2, "{lines:?}");
+    let (code, lines) = run_python_status(
+        "mqtt_speaker.py",
+        &[
+            "--port",
+            &port,
+            "--id",
+            "speaker-7",
+            "--username",
+            "speaker-8",
+            "--password",
+            &other.secret,
+            "--no-will",
+            "--no-subscribe",
+            "--timeout",
+            "5",
+            "--events",
+            &json!([{"event_id": "false-sos", "kind": "voice-sos", "data": {}}]).to_string(),
+        ],
+    );
+    assert_eq!(code, 0, "speaker-8 may sign in: {lines:?}");
+    std::thread::sleep(Duration::from_secs(2));
+    let evs = safetynet_tests::bridge::suite_events(&s.state_dir);
+    assert_eq!(
+        kinds_of(&evs, &speaker.id)
+            .iter()
+            .filter(|k| *k == "voice-sos")
+            .count(),
+        1
+    );
+    assert!(kinds_of(&evs, &other.id).is_empty(), "{evs:?}");
 }
 
 #[test]
-fn embedded_broker_works_on_a_bare_machine() {
+fn speakers_sign_in_over_tls_and_may_use_only_their_own_topics() {
     let s = Suite::start("bridge-embedded");
     let rid = s.resident("taehwa-dong", 1, json!({}))["id"]
         .as_str()
         .unwrap()
         .to_string();
-    let speaker = s.device(&rid, "ai-speaker", json!({"protocol": "mqtt"}));
+    let mine = s.device(&rid, "ai-speaker", json!({"protocol": "mqtt"}));
+    let other = s.device(&rid, "ai-speaker", json!({"protocol": "mqtt"}));
     let dir = temp_dir("bridge-embedded");
+    let (cert, key) = (dir.join("mqtt-cert.pem"), dir.join("mqtt-key.pem"));
+    let made = Command::new(root().join("target/release/safetynet-bridge"))
+        .args(["tls-cert", "--host", "127.0.0.1", "--cert"])
+        .arg(&cert)
+        .arg("--key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
     let port = free_port();
     let extra = format!(
-        "[dc09]\ntcp_listen = \"\"\nudp_listen = \"\"\n[mqtt]\nembedded_listen = \"127.0.0.1:{port}\"\n"
+        "[dc09]\ntcp_listen = \"\"\nudp_listen = \"\"\n[mqtt]\nembedded_listen = \"127.0.0.1:{port}\"\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
+        cert.display(),
+        key.display()
     );
-    let cfg = config(
-        &s.host.base,
-        &dir,
-        &[Dev {
-            device: &speaker,
+    let devices = [
+        Dev {
+            device: &mine,
             extra: String::new(),
-        }],
-        &extra,
-    );
-    let bridge = Bridge::start(&dir, &cfg);
+        },
+        Dev {
+            device: &other,
+            extra: String::new(),
+        },
+    ];
+    let bridge = Bridge::start(&dir, &config(&s.host.base, &dir, &devices, &extra));
     assert_eq!(
         bridge.mqtt.as_deref(),
         Some(format!("127.0.0.1:{port}").as_str())
     );
-    let events = json!([{"event_id": "fall-1", "kind": "fall", "data": {}}]).to_string();
-    let spk = PyProcess::spawn(
-        "mqtt_speaker.py",
-        &[
+    let port = port.to_string();
+    let ca = cert.display().to_string();
+    let speak = |id: &str, extra: &[&str], events: Value| {
+        let events = events.to_string();
+        let mut args = vec![
             "--port",
-            &port.to_string(),
+            &port,
             "--id",
-            &speaker.id,
+            id,
             "--events",
             &events,
+            "--timeout",
+            "5",
+        ];
+        args.extend_from_slice(extra);
+        run_python_status("mqtt_speaker.py", &args)
+    };
+    let refused = |(code, lines): (i32, Vec<Value>)| {
+        assert_eq!(code, 2, "{lines:?}");
+        assert_eq!(lines.last().unwrap()["type"], "refused", "{lines:?}");
+    };
+
+    // Without credentials, with the wrong password, or without TLS, nobody gets in.
+    refused(speak(&mine.id, &["--ca", &ca], json!([])));
+    refused(speak(
+        &mine.id,
+        &["--ca", &ca, "--username", &mine.id, "--password", "guess"],
+        json!([]),
+    ));
+    refused(speak(
+        &mine.id,
+        &["--username", &mine.id, "--password", &mine.secret],
+        json!([]),
+    ));
+    // Another speaker's credentials get in, but a false SOS on this speaker's topic closes the
+    // connection: it is never acknowledged and never reaches the suite.
+    let (_, lines) = speak(
+        &mine.id,
+        &[
+            "--ca",
+            &ca,
+            "--username",
+            &other.id,
+            "--password",
+            &other.secret,
+            "--no-will",
+            "--no-subscribe",
         ],
-        dir.join("speaker.log"),
+        json!([{"event_id": "false-sos", "kind": "voice-sos", "data": {}}]),
     );
-    spk.wait_for("done", Duration::from_secs(30));
+    let published: Vec<&Value> = lines.iter().filter(|l| l["type"] == "published").collect();
+    assert_eq!(published.len(), 1, "{lines:?}");
+    assert_eq!(published[0]["acked"], false, "{lines:?}");
+    // The speaker itself, over TLS with its own credentials, is heard.
+    let (code, lines) = speak(
+        &mine.id,
+        &[
+            "--ca",
+            &ca,
+            "--username",
+            &mine.id,
+            "--password",
+            &mine.secret,
+        ],
+        json!([{"event_id": "fall-1", "kind": "fall", "data": {}}]),
+    );
+    assert_eq!(code, 0, "{lines:?}");
     let evs = wait_events(&s.state_dir, Duration::from_secs(15), |e| {
         e.iter().any(|x| x.kind == "fall")
     });
-    assert_eq!(kinds_of(&evs, &speaker.id), ["fall"]);
+    assert_eq!(
+        kinds_of(&evs, &mine.id),
+        ["fall"],
+        "no voice-sos from the other speaker"
+    );
+    assert!(kinds_of(&evs, &other.id).is_empty());
+    let rejected = |reason: &str| {
+        bridge.metric(&format!(
+            r#"safetynet_bridge_mqtt_rejected_total{{reason="{reason}"}}"#
+        ))
+    };
+    assert_eq!(rejected("bad-credentials"), 2.0);
+    assert!(rejected("tls") >= 1.0, "paho retries a plain connection");
+    assert!(
+        rejected("topic-mismatch") >= 1.0,
+        "each retry of the false SOS is refused"
+    );
 }
 
 /// A panel over TCP: sends `n` frames one at a time, retransmitting each (same frame, or

@@ -19,7 +19,7 @@ use crate::devices::Directory;
 use crate::metrics::{self, Metrics};
 use crate::outbox::{self, Outbox};
 use crate::supervision::{self, Liveness};
-use crate::{clock, mqtt, mqtt_broker, reminders};
+use crate::{clock, mqtt, mqtt_broker, mqtt_gate, reminders};
 
 fn announce(line: String) {
     let mut out = std::io::stdout().lock();
@@ -111,10 +111,46 @@ pub async fn run(settings: Settings) -> Result<()> {
 
     let token = settings.suite.clock_token.clone();
     let commands = if settings.mqtt.enabled {
+        let mut login = (
+            settings.mqtt.username.clone(),
+            settings.mqtt.password.clone(),
+        );
         let (host, port) = if settings.mqtt.broker.is_empty() {
-            let addr = mqtt_broker::start(&settings.mqtt.embedded_listen)?;
-            announce(format!("mqtt {addr} (embedded)"));
-            (addr.ip().to_string(), addr.port())
+            // Speakers reach the embedded broker only through the gate; the bridge's own client
+            // signs in to it with the same random password the gate uses.
+            let password = format!("internal-{}", safetynet_wire::ids::random_hex(24));
+            let broker = mqtt_broker::start(&password)?;
+            let tls = match (&settings.mqtt.tls_cert, &settings.mqtt.tls_key) {
+                (Some(c), Some(k)) => Some(mqtt_gate::tls_acceptor(c, k)?),
+                _ => None,
+            };
+            let listener = TcpListener::bind(&settings.mqtt.embedded_listen)
+                .await
+                .with_context(|| {
+                    format!("mqtt.embedded_listen {}", settings.mqtt.embedded_listen)
+                })?;
+            let secure = if tls.is_some() {
+                "tls"
+            } else {
+                "plain, loopback only"
+            };
+            announce(format!(
+                "mqtt {} (embedded, {secure})",
+                listener.local_addr()?
+            ));
+            tokio::spawn(mqtt_gate::serve(
+                listener,
+                Arc::new(mqtt_gate::Gate {
+                    directory: directory.clone(),
+                    prefix: settings.mqtt.topic_prefix.trim_end_matches('/').to_string(),
+                    broker,
+                    internal_password: password.clone(),
+                    tls,
+                    metrics: metrics.clone(),
+                }),
+            ));
+            login = (Some(settings.mqtt.client_id.clone()), Some(password));
+            (broker.ip().to_string(), broker.port())
         } else {
             let (h, p) = mqtt::parse_broker(&settings.mqtt.broker)?;
             announce(format!("mqtt {h}:{p}"));
@@ -125,8 +161,8 @@ pub async fn run(settings: Settings) -> Result<()> {
                 host,
                 port,
                 client_id: settings.mqtt.client_id.clone(),
-                username: settings.mqtt.username.clone(),
-                password: settings.mqtt.password.clone(),
+                username: login.0,
+                password: login.1,
                 keep_alive: Duration::from_secs(settings.mqtt.keep_alive_s.max(5)),
                 topic_prefix: settings.mqtt.topic_prefix.clone(),
             },

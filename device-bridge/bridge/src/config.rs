@@ -60,6 +60,41 @@ pub enum Command {
     /// Send one DC-09 frame to a receiver (this bridge or any other) and print the reply:
     /// an installation test, like `safetynet-cli send-event` for HTTP devices.
     SendDc09(crate::send_dc09::SendDc09Args),
+    /// Write a self-signed TLS certificate and key (PEM) for the embedded broker's speaker
+    /// listener (mqtt.tls_cert, mqtt.tls_key); give speakers the certificate to trust.
+    TlsCert(TlsCertArgs),
+    /// Write a mosquitto password file and ACL from this configuration's device table (each
+    /// speaker: user = its mqtt_id, password = its secret, its own topics only) and print the
+    /// mosquitto.conf lines that use them.
+    MosquittoAuth(MosquittoAuthArgs),
+}
+
+/// `mosquitto-auth`: which configuration, and where to write.
+#[derive(Args, Debug)]
+pub struct MosquittoAuthArgs {
+    /// The bridge's configuration file (its devices and mqtt.username/password).
+    #[arg(long, value_name = "FILE")]
+    pub config: std::path::PathBuf,
+    /// Password file to write (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub passwd: std::path::PathBuf,
+    /// ACL file to write.
+    #[arg(long, value_name = "FILE")]
+    pub acl: std::path::PathBuf,
+}
+
+/// `tls-cert`: where and for which names.
+#[derive(Args, Debug)]
+pub struct TlsCertArgs {
+    /// Host names or IP addresses speakers connect to.
+    #[arg(long = "host", required = true)]
+    pub hosts: Vec<String>,
+    /// Certificate file to write.
+    #[arg(long, value_name = "PEM")]
+    pub cert: std::path::PathBuf,
+    /// Private key file to write (mode 0600).
+    #[arg(long, value_name = "PEM")]
+    pub key: std::path::PathBuf,
 }
 
 /// Settings given as flags or environment variables; `None` leaves the file's value.
@@ -274,9 +309,10 @@ pub struct MqttArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub broker: Option<String>,
-    /// Where the embedded broker listens (only without --mqtt-broker). It has no
-    /// authentication: keep it on a private address. [file: mqtt.embedded_listen]
-    /// [default: 127.0.0.1:1883]
+    /// Where speakers reach the embedded broker (only without --mqtt-broker). Each speaker
+    /// signs in as its own device (user name = its mqtt_id, password = its device secret) and
+    /// may use only its own topics; off loopback, TLS is required (--mqtt-tls-cert).
+    /// [file: mqtt.embedded_listen] [default: 127.0.0.1:1883]
     #[arg(
         long = "mqtt-embedded-listen",
         env = "SAFETYNET_BRIDGE_MQTT_EMBEDDED_LISTEN",
@@ -294,6 +330,24 @@ pub struct MqttArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// PEM certificate chain the embedded broker presents to speakers (TLS); with
+    /// --mqtt-tls-key. Without them speakers connect in plain MQTT, allowed on loopback only.
+    /// [file: mqtt.tls_cert] [default: none]
+    #[arg(
+        long = "mqtt-tls-cert",
+        env = "SAFETYNET_BRIDGE_MQTT_TLS_CERT",
+        value_name = "PEM"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<String>,
+    /// PEM private key of --mqtt-tls-cert. [file: mqtt.tls_key] [default: none]
+    #[arg(
+        long = "mqtt-tls-key",
+        env = "SAFETYNET_BRIDGE_MQTT_TLS_KEY",
+        value_name = "PEM"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<String>,
     /// Broker user name. [file: mqtt.username] [default: none]
     #[arg(
         long = "mqtt-username",
@@ -538,6 +592,8 @@ pub struct Mqtt {
     pub enabled: bool,
     pub broker: String,
     pub embedded_listen: String,
+    pub tls_cert: Option<String>,
+    pub tls_key: Option<String>,
     pub client_id: String,
     pub username: Option<String>,
     pub password: Option<String>,
@@ -551,6 +607,8 @@ impl Default for Mqtt {
             enabled: true,
             broker: String::new(),
             embedded_listen: "127.0.0.1:1883".into(),
+            tls_cert: None,
+            tls_key: None,
             client_id: "safetynet-bridge".into(),
             username: None,
             password: None,
@@ -566,6 +624,8 @@ impl fmt::Debug for Mqtt {
             .field("enabled", &self.enabled)
             .field("broker", &self.broker)
             .field("embedded_listen", &self.embedded_listen)
+            .field("tls_cert", &self.tls_cert)
+            .field("tls_key", &self.tls_key)
             .field("client_id", &self.client_id)
             .field("username", &self.username)
             .field("password", &self.password.as_deref().map(redacted))
@@ -706,6 +766,22 @@ impl Settings {
         }
         if self.mqtt.client_id.is_empty() {
             bail!("mqtt.client_id must not be empty (the session is persistent)");
+        }
+        if self.mqtt.tls_cert.is_some() != self.mqtt.tls_key.is_some() {
+            bail!("mqtt.tls_cert and mqtt.tls_key go together");
+        }
+        if self.mqtt.enabled && self.mqtt.broker.is_empty() && self.mqtt.tls_cert.is_none() {
+            let loopback = self
+                .mqtt
+                .embedded_listen
+                .parse::<std::net::SocketAddr>()
+                .is_ok_and(|a| a.ip().is_loopback());
+            if !loopback {
+                bail!(
+                    "mqtt.embedded_listen {} is not a loopback address: set mqtt.tls_cert and mqtt.tls_key, or speakers' passwords would cross the network in clear",
+                    self.mqtt.embedded_listen
+                );
+            }
         }
         if self.clock.routes.iter().any(|r| !r.starts_with('/')) {
             bail!("clock.routes are paths on suite.url and must start with '/'");

@@ -10,10 +10,33 @@ fn main() {
         print!("{EXAMPLE}");
         return;
     }
-    if let Some(Command::SendDc09(args)) = cli.command {
-        if let Err(e) = safetynet_bridge::send_dc09::run(args) {
-            eprintln!("error: {e:#}");
-            std::process::exit(1);
+    match cli.command {
+        Some(Command::SendDc09(args)) => {
+            if let Err(e) = safetynet_bridge::send_dc09::run(args) {
+                eprintln!("error: {e:#}");
+                std::process::exit(1);
+            }
+            return;
+        }
+        Some(Command::TlsCert(args)) => {
+            if let Err(e) = write_tls_cert(&args) {
+                eprintln!("error: {e:#}");
+                std::process::exit(1);
+            }
+            return;
+        }
+        Some(Command::MosquittoAuth(_)) | None => {}
+    }
+    if let Some(Command::MosquittoAuth(args)) = &cli.command {
+        let written = Settings::load(Some(&args.config), &cli.overrides).and_then(|settings| {
+            safetynet_bridge::mosquitto_auth::write(&settings, &args.passwd, &args.acl)
+        });
+        match written {
+            Ok(conf) => print!("{conf}"),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                std::process::exit(1);
+            }
         }
         return;
     }
@@ -38,6 +61,19 @@ fn main() {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
+}
+
+fn write_tls_cert(a: &safetynet_bridge::config::TlsCertArgs) -> anyhow::Result<()> {
+    use std::io::Write;
+    let (cert, key) = safetynet_bridge::mqtt_gate::self_signed(&a.hosts)?;
+    std::fs::write(&a.cert, cert)?;
+    let mut f = std::fs::OpenOptions::new();
+    f.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut f, 0o600);
+    f.open(&a.key)?.write_all(key.as_bytes())?;
+    println!("wrote {} and {}", a.cert.display(), a.key.display());
+    Ok(())
 }
 
 fn init_logging(format: &str, level: &str) {

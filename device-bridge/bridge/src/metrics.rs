@@ -81,6 +81,10 @@ const COUNTERS: &[(&str, &str)] = &[
         "MQTT messages received, by topic (events, status) and result",
     ),
     (
+        "safetynet_bridge_mqtt_rejected_total",
+        "Speaker connections the embedded broker's gate refused or closed, by reason (tls, malformed, bad-credentials, will-topic, topic-mismatch, broker-unreachable)",
+    ),
+    (
         "safetynet_bridge_commands_published_total",
         "Commands published to speakers (PUBACK received), by type",
     ),

@@ -1,37 +1,40 @@
 //! The embedded MQTT broker (rumqttd, MQTT 3.1.1) the bridge starts when no broker is
-//! configured, so `make up` works on a bare machine. It has no authentication and keeps
-//! sessions in memory only: production deployments point `mqtt.broker` at a real broker.
+//! configured, so `make up` works on a bare machine. It listens on a loopback port of its own
+//! and admits only clients presenting `password` with their client id as user name: the
+//! bridge's own client, and speakers passed on by the gate (`mqtt_gate`), which is where
+//! speakers connect. Sessions are kept in memory only.
 
 use anyhow::{Context, Result, bail};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-/// Starts the broker on `listen` in its own threads and waits until it accepts connections.
-pub fn start(listen: &str) -> Result<SocketAddr> {
-    let addr: SocketAddr = listen
-        .parse()
-        .with_context(|| format!("mqtt.embedded_listen {listen:?} is not an IP:port"))?;
-    if addr.port() == 0 {
-        bail!("mqtt.embedded_listen needs a fixed port (speakers must know where to connect)");
-    }
-    // Fail early and clearly if the port is taken (rumqttd would only log it).
-    std::net::TcpListener::bind(addr)
-        .with_context(|| format!("the embedded MQTT broker cannot listen on {addr}"))?;
+/// Starts the broker on a free loopback port in its own threads, admitting only `password`,
+/// and waits until it accepts connections.
+pub fn start(password: &str) -> Result<SocketAddr> {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .context("no loopback port for the embedded MQTT broker")?;
+    let mut connections = rumqttd::ConnectionSettings {
+        connection_timeout_ms: 60_000,
+        max_payload_size: 256 * 1024,
+        max_inflight_count: 100,
+        auth: None,
+        external_auth: None,
+        dynamic_filters: true,
+    };
+    let expected = password.to_string();
+    connections.set_auth_handler(move |client_id: String, user: String, pass: String| {
+        let ok = user == client_id && pass == expected;
+        async move { ok }
+    });
 
     let server = rumqttd::ServerSettings {
         name: "v4-embedded".into(),
         listen: addr,
         tls: None,
         next_connection_delay_ms: 1,
-        connections: rumqttd::ConnectionSettings {
-            connection_timeout_ms: 60_000,
-            max_payload_size: 256 * 1024,
-            max_inflight_count: 100,
-            auth: None,
-            external_auth: None,
-            dynamic_filters: true,
-        },
+        connections,
     };
     let config = rumqttd::Config {
         id: 0,
@@ -60,7 +63,7 @@ pub fn start(listen: &str) -> Result<SocketAddr> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if std::net::TcpListener::bind(addr).is_err() {
-            tracing::info!(%addr, "embedded MQTT broker listening (no authentication: keep it on a private address)");
+            tracing::debug!(%addr, "embedded MQTT broker listening on loopback");
             return Ok(addr);
         }
         std::thread::sleep(Duration::from_millis(20));
