@@ -497,13 +497,16 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
     let other = s.device(&rid, "ai-speaker", json!({"protocol": "mqtt"}));
     let dir = temp_dir("bridge-mqtt");
     let port = free_port();
+    // Over TLS both ways: the bridge and the speakers trust mosquitto's certificate.
+    let (cert, key) = tls_cert(&dir);
+    let ca = cert.display().to_string();
     let feed = fake_feed(json!([
         {"delivery_id": "dlv-1", "device_id": speaker.id, "resident_id": rid, "kind": "medication",
          "text": "혈압약 드실 시간이에요", "occurs_at": "2025-01-15T00:00:00.000Z", "needs_ack": true}
     ]));
     let extra = format!(
         "[dc09]\ntcp_listen = \"\"\nudp_listen = \"\"\n\
-         [mqtt]\nbroker = \"mqtt://127.0.0.1:{port}\"\nclient_id = \"bridge-test\"\nkeep_alive_s = 5\n\
+         [mqtt]\nbroker = \"mqtts://127.0.0.1:{port}\"\nca_file = \"{ca}\"\nclient_id = \"bridge-test\"\nkeep_alive_s = 5\n\
          username = \"bridge-test\"\npassword = \"bridge-test-password\"\n\
          [reminders]\nfeed_url = \"{}\"\npoll_interval_s = 1\n[clock]\ninterval_s = 1\n",
         feed.url
@@ -542,7 +545,8 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
     assert!(
         conf.contains("allow_anonymous false") && conf.contains("use_username_as_clientid true")
     );
-    let broker = Mosquitto::start_on(&dir, port, &conf);
+    let tls = format!("certfile {}\nkeyfile {}\n", cert.display(), key.display());
+    let broker = Mosquitto::start_on(&dir, port, &(tls + &conf));
     let bridge = Bridge::start(&dir, &cfg);
     let port = broker.port.to_string();
     let events = json!([
@@ -563,6 +567,8 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
             "speaker-7",
             "--password",
             &speaker.secret,
+            "--ca",
+            &ca,
             "--events",
             &events,
             "--expect-commands",
@@ -632,6 +638,8 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
             "speaker-7",
             "--password",
             &speaker.secret,
+            "--ca",
+            &ca,
         ],
         dir.join("speaker2.log"),
     );
@@ -667,7 +675,16 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
     // another speaker's false SOS on speaker-7's topic never reaches the bridge.
     let (code, lines) = run_python_status(
         "mqtt_speaker.py",
-        &["--port", &port, "--id", "speaker-7", "--timeout", "5"],
+        &[
+            "--port",
+            &port,
+            "--id",
+            "speaker-7",
+            "--ca",
+            &ca,
+            "--timeout",
+            "5",
+        ],
     );
     assert_eq!(code, 2, "{lines:?}");
     let (code, lines) = run_python_status(
@@ -681,6 +698,8 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
             "speaker-8",
             "--password",
             &other.secret,
+            "--ca",
+            &ca,
             "--no-will",
             "--no-subscribe",
             "--timeout",
@@ -702,6 +721,20 @@ fn speakers_over_mosquitto_with_paho_reminder_push_and_last_will() {
     assert!(kinds_of(&evs, &other.id).is_empty(), "{evs:?}");
 }
 
+/// A self-signed certificate and key for 127.0.0.1, made by the bridge's `tls-cert`.
+fn tls_cert(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (cert, key) = (dir.join("mqtt-cert.pem"), dir.join("mqtt-key.pem"));
+    let made = Command::new(root().join("target/release/safetynet-bridge"))
+        .args(["tls-cert", "--host", "127.0.0.1", "--cert"])
+        .arg(&cert)
+        .arg("--key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    (cert, key)
+}
+
 #[test]
 fn speakers_sign_in_over_tls_and_may_use_only_their_own_topics() {
     let s = Suite::start("bridge-embedded");
@@ -712,15 +745,7 @@ fn speakers_sign_in_over_tls_and_may_use_only_their_own_topics() {
     let mine = s.device(&rid, "ai-speaker", json!({"protocol": "mqtt"}));
     let other = s.device(&rid, "ai-speaker", json!({"protocol": "mqtt"}));
     let dir = temp_dir("bridge-embedded");
-    let (cert, key) = (dir.join("mqtt-cert.pem"), dir.join("mqtt-key.pem"));
-    let made = Command::new(root().join("target/release/safetynet-bridge"))
-        .args(["tls-cert", "--host", "127.0.0.1", "--cert"])
-        .arg(&cert)
-        .arg("--key")
-        .arg(&key)
-        .output()
-        .unwrap();
-    assert!(made.status.success(), "{made:?}");
+    let (cert, key) = tls_cert(&dir);
     let port = free_port();
     let extra = format!(
         "[dc09]\ntcp_listen = \"\"\nudp_listen = \"\"\n[mqtt]\nembedded_listen = \"127.0.0.1:{port}\"\ntls_cert = \"{}\"\ntls_key = \"{}\"\n",
@@ -787,6 +812,8 @@ fn speakers_sign_in_over_tls_and_may_use_only_their_own_topics() {
             &other.id,
             "--password",
             &other.secret,
+            "--ca",
+            &ca,
             "--no-will",
             "--no-subscribe",
         ],

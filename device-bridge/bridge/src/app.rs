@@ -115,6 +115,7 @@ pub async fn run(settings: Settings) -> Result<()> {
             settings.mqtt.username.clone(),
             settings.mqtt.password.clone(),
         );
+        let mut tls_client = None;
         let (host, port) = if settings.mqtt.broker.is_empty() {
             // Speakers reach the embedded broker only through the gate; the bridge's own client
             // signs in to it with the same random password the gate uses.
@@ -152,14 +153,24 @@ pub async fn run(settings: Settings) -> Result<()> {
             login = (Some(settings.mqtt.client_id.clone()), Some(password));
             (broker.ip().to_string(), broker.port())
         } else {
-            let (h, p) = mqtt::parse_broker(&settings.mqtt.broker)?;
-            announce(format!("mqtt {h}:{p}"));
-            (h, p)
+            let b = mqtt::parse_broker(&settings.mqtt.broker)?;
+            if b.tls {
+                let ca = settings.mqtt.ca_file.as_deref().unwrap_or_default();
+                tls_client = Some(mqtt::tls_client(ca)?);
+            }
+            announce(format!(
+                "mqtt {}:{}{}",
+                b.host,
+                b.port,
+                if b.tls { " (tls)" } else { "" }
+            ));
+            (b.host, b.port)
         };
         let sender = mqtt::start(
             mqtt::Settings {
                 host,
                 port,
+                tls: tls_client,
                 client_id: settings.mqtt.client_id.clone(),
                 username: login.0,
                 password: login.1,

@@ -299,7 +299,8 @@ pub struct MqttArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    /// Broker to connect to, `mqtt://host:port` (or `host:port`). Empty: the bridge starts its
+    /// Broker to connect to, `mqtt://host:port` (or `host:port`), or over TLS
+    /// `mqtts://host:port` with --mqtt-ca-file. Empty: the bridge starts its
     /// own embedded broker (rumqttd) on --mqtt-embedded-listen, so it works on a bare machine;
     /// in production point it at a real broker. [file: mqtt.broker] [default: empty]
     #[arg(
@@ -348,6 +349,15 @@ pub struct MqttArgs {
     )]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_key: Option<String>,
+    /// PEM certificates to trust for an `mqtts://` broker. [file: mqtt.ca_file]
+    /// [default: none]
+    #[arg(
+        long = "mqtt-ca-file",
+        env = "SAFETYNET_BRIDGE_MQTT_CA_FILE",
+        value_name = "PEM"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
     /// Broker user name. [file: mqtt.username] [default: none]
     #[arg(
         long = "mqtt-username",
@@ -594,6 +604,7 @@ pub struct Mqtt {
     pub embedded_listen: String,
     pub tls_cert: Option<String>,
     pub tls_key: Option<String>,
+    pub ca_file: Option<String>,
     pub client_id: String,
     pub username: Option<String>,
     pub password: Option<String>,
@@ -609,6 +620,7 @@ impl Default for Mqtt {
             embedded_listen: "127.0.0.1:1883".into(),
             tls_cert: None,
             tls_key: None,
+            ca_file: None,
             client_id: "safetynet-bridge".into(),
             username: None,
             password: None,
@@ -626,6 +638,7 @@ impl fmt::Debug for Mqtt {
             .field("embedded_listen", &self.embedded_listen)
             .field("tls_cert", &self.tls_cert)
             .field("tls_key", &self.tls_key)
+            .field("ca_file", &self.ca_file)
             .field("client_id", &self.client_id)
             .field("username", &self.username)
             .field("password", &self.password.as_deref().map(redacted))
@@ -766,6 +779,12 @@ impl Settings {
         }
         if self.mqtt.client_id.is_empty() {
             bail!("mqtt.client_id must not be empty (the session is persistent)");
+        }
+        if !self.mqtt.broker.is_empty()
+            && crate::mqtt::parse_broker(&self.mqtt.broker)?.tls
+            && self.mqtt.ca_file.is_none()
+        {
+            bail!("mqtt.broker is mqtts://: set mqtt.ca_file to the certificates to trust");
         }
         if self.mqtt.tls_cert.is_some() != self.mqtt.tls_key.is_some() {
             bail!("mqtt.tls_cert and mqtt.tls_key go together");

@@ -39,6 +39,8 @@ use crate::supervision::Liveness;
 pub struct Settings {
     pub host: String,
     pub port: u16,
+    /// TLS to the broker, when it is reached over TLS.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
     pub client_id: String,
     pub username: Option<String>,
     pub password: Option<String>,
@@ -46,30 +48,68 @@ pub struct Settings {
     pub topic_prefix: String,
 }
 
-/// `mqtt://host:port`, `tcp://host:port` or `host:port` (port 1883 when omitted).
-pub fn parse_broker(s: &str) -> Result<(String, u16)> {
-    let rest = s
-        .strip_prefix("mqtt://")
-        .or_else(|| s.strip_prefix("tcp://"))
-        .unwrap_or(s);
-    if s.starts_with("mqtts://") || s.starts_with("ssl://") {
-        bail!(
-            "mqtt.broker: TLS brokers are not supported yet; use a local TLS-terminating proxy or a plain listener on a private network"
-        );
-    }
+/// A broker address: where, and whether over TLS.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Broker {
+    /// Host name or IP address.
+    pub host: String,
+    /// Port (1883, or 8883 over TLS, when omitted).
+    pub port: u16,
+    /// `mqtts://` or `ssl://`.
+    pub tls: bool,
+}
+
+/// `mqtt://host:port`, `tcp://host:port`, `host:port`, or over TLS `mqtts://host:port` /
+/// `ssl://host:port`.
+pub fn parse_broker(s: &str) -> Result<Broker> {
+    let (rest, tls) = if let Some(r) = s
+        .strip_prefix("mqtts://")
+        .or_else(|| s.strip_prefix("ssl://"))
+    {
+        (r, true)
+    } else {
+        (
+            s.strip_prefix("mqtt://")
+                .or_else(|| s.strip_prefix("tcp://"))
+                .unwrap_or(s),
+            false,
+        )
+    };
     let rest = rest.trim_end_matches('/');
     if rest.is_empty() {
         bail!("mqtt.broker is empty");
     }
+    let default_port = if tls { 8883 } else { 1883 };
     let (host, port) = match rest.rsplit_once(':') {
         Some((h, p)) if !h.contains(':') || h.starts_with('[') => (
             h.trim_start_matches('[').trim_end_matches(']').to_string(),
             p.parse::<u16>()
                 .with_context(|| format!("mqtt.broker {s:?}: bad port"))?,
         ),
-        _ => (rest.to_string(), 1883),
+        _ => (rest.to_string(), default_port),
     };
-    Ok((host, port))
+    Ok(Broker { host, port, tls })
+}
+
+/// TLS to an external broker, trusting the certificates in `ca_file` (PEM).
+pub fn tls_client(ca_file: &str) -> Result<Arc<rustls::ClientConfig>> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in
+        CertificateDer::pem_file_iter(ca_file).with_context(|| format!("mqtt.ca_file {ca_file}"))?
+    {
+        roots
+            .add(cert.with_context(|| format!("mqtt.ca_file {ca_file}"))?)
+            .with_context(|| format!("mqtt.ca_file {ca_file}"))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 /// What the link needs from the rest of the bridge.
@@ -177,6 +217,11 @@ pub fn start(settings: Settings, link: Link) -> CommandSender {
         .set_inflight(100);
     if let Some(u) = &settings.username {
         opts.set_credentials(u.clone(), settings.password.clone().unwrap_or_default());
+    }
+    if let Some(tls) = &settings.tls {
+        opts.set_transport(rumqttc::Transport::tls_with_config(
+            rumqttc::TlsConfiguration::Rustls(tls.clone()),
+        ));
     }
     let (client, mut eventloop) = AsyncClient::new(opts, 1024);
     let link = Arc::new(link);
@@ -490,15 +535,31 @@ mod tests {
     #[test]
     fn broker_addresses() {
         assert_eq!(
-            parse_broker("mqtt://b.local:1884").unwrap(),
+            parse_broker("mqtt://b.local:1884")
+                .map(|b| (b.host, b.port))
+                .unwrap(),
             ("b.local".into(), 1884)
         );
-        assert_eq!(parse_broker("10.0.0.5").unwrap(), ("10.0.0.5".into(), 1883));
         assert_eq!(
-            parse_broker("tcp://127.0.0.1:1").unwrap(),
+            parse_broker("10.0.0.5")
+                .map(|b| (b.host, b.port, b.tls))
+                .unwrap(),
+            ("10.0.0.5".into(), 1883, false)
+        );
+        assert_eq!(
+            parse_broker("tcp://127.0.0.1:1")
+                .map(|b| (b.host, b.port))
+                .unwrap(),
             ("127.0.0.1".into(), 1)
         );
-        assert!(parse_broker("mqtts://x:8883").is_err());
+        assert_eq!(
+            parse_broker("mqtts://x").unwrap(),
+            Broker {
+                host: "x".into(),
+                port: 8883,
+                tls: true
+            }
+        );
         assert!(parse_broker("mqtt://x:notaport").is_err());
     }
 
