@@ -198,6 +198,11 @@ impl Host {
         }
     }
 
+    /// The serving process's id (for reading its memory use).
+    pub fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -6,7 +6,7 @@ use safetynet_tests::Received;
 use safetynet_tests::suite::{Suite, at, now_rfc3339, now_secs};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn accepted(r: &[Received]) -> Vec<&Received> {
     r.iter().collect()
@@ -1010,6 +1010,116 @@ fn every_json_route_refuses_an_oversized_body_and_changes_nothing() {
     assert_eq!(apps["applications"], json!([]));
     let residents = s.admin("GET", "/api/v1/residents", None).json();
     assert_eq!(residents["residents"], json!([]));
+}
+
+/// Peak resident memory of a process (kB), from /proc.
+fn peak_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// One client announcing a 300 MB body to the webhook and streaming it; what status line it
+/// read back (its reader runs beside the writer, as a browser's or curl's does).
+fn huge_upload(addr: std::net::SocketAddr) -> Option<String> {
+    use std::io::{Read, Write};
+    const SIZE: usize = 300 * 1024 * 1024;
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut reader = conn.try_clone().unwrap();
+    let read = std::thread::spawn(move || {
+        let mut buf = [0u8; 256];
+        let mut got = Vec::new();
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+            if got.windows(2).any(|w| w == b"\r\n") {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&got)
+            .lines()
+            .next()
+            .map(str::to_string)
+    });
+    let head = format!(
+        "POST /api/v1/device-events HTTP/1.1\r\nhost: suite\r\ncontent-type: application/json\r\n\
+         x-safetynet-timestamp: 1\r\nx-safetynet-signature: v1=00\r\ncontent-length: {SIZE}\r\n\r\n"
+    );
+    let _ = conn.write_all(head.as_bytes());
+    let chunk = vec![b' '; 64 * 1024];
+    let mut sent = 0;
+    while sent < SIZE && !read.is_finished() {
+        if conn.write_all(&chunk).is_err() {
+            break;
+        }
+        sent += chunk.len();
+    }
+    read.join().unwrap()
+}
+
+#[test]
+fn twenty_300_mb_bodies_at_once_leave_memory_bounded_and_emergencies_on_time() {
+    let s = Suite::start("oversized-flood");
+    let rid = s.resident("jung-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pendant = s.device(&rid, "pendant", json!({}));
+    assert_eq!(s.event(&pendant, "warm-up", "heartbeat").status, 200);
+    let before = peak_kb(s.host.pid());
+    let addr = safetynet_tests::bridge::addr_of(&s.host.base);
+    let uploads: Vec<_> = (0..20)
+        .map(|_| std::thread::spawn(move || huge_upload(addr)))
+        .collect();
+    // Meanwhile residents press their pendants: each reaches 119 as fast as ever.
+    let mut waits = Vec::new();
+    for i in 0..5 {
+        let sent = Instant::now();
+        let a = s.event(&pendant, &format!("press-{i}"), "emergency-call");
+        assert_eq!(a.status, 200, "{}", a.body);
+        s.dispatch
+            .wait_for(Duration::from_secs(10), |r| r.len() > i);
+        waits.push(sent.elapsed());
+        // Close it, so the next press opens a new incident and a new dispatch.
+        let inc = a.json()["incident_id"].as_str().unwrap().to_string();
+        let r = s.admin(
+            "POST",
+            &format!("/api/v1/incidents/{inc}/resolve"),
+            Some(json!({"outcome": "resolved-on-site", "note": "drill"})),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let answers: Vec<Option<String>> = uploads.into_iter().map(|t| t.join().unwrap()).collect();
+    let after = peak_kb(s.host.pid());
+    println!(
+        "host peak memory: {} MB before, {} MB after 20 x 300 MB; 119 reached in {waits:?}",
+        before / 1024,
+        after / 1024
+    );
+    for a in &answers {
+        let line = a
+            .as_deref()
+            .unwrap_or("(connection reset before any answer)");
+        assert!(
+            line.contains(" 413 "),
+            "every oversized body is refused: {answers:?}"
+        );
+    }
+    // Real Spin serves from a child process; its memory is Spin's own concern, not measured.
+    if s.host.runtime == safetynet_tests::Runtime::Host {
+        assert!(after < 200 * 1024, "host peak {} MB", after / 1024);
+    }
+    assert!(
+        waits.iter().all(|w| *w < Duration::from_secs(1)),
+        "emergencies waited: {waits:?}"
+    );
 }
 
 #[test]
