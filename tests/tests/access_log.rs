@@ -73,6 +73,49 @@ fn reads_are_logged_and_another_dongs_record_is_refused_and_logged() {
     assert_eq!(about.len(), 1, "{about:?}");
     assert_eq!(about[0]["staff_id"], worker_id.as_str());
 
+    // List pages are logged once per page, naming the dong; asking for another dong's list is
+    // refused and logged; reading a resident's adherence is a read of their record.
+    assert_eq!(
+        s.call("GET", "/api/v1/residents", &worker, None).status,
+        200
+    );
+    let other_list = s.call("GET", "/api/v1/residents?dong=taehwa-dong", &worker, None);
+    assert_eq!(other_list.status, 403, "{}", other_list.body);
+    let cases = s.call("GET", "/api/v1/cases?dong=taehwa-dong", &worker, None);
+    assert_eq!(cases.status, 403, "{}", cases.body);
+    let lists = log_of(&s, &format!("staff_id={worker_id}&subject=resident-list"));
+    let outcomes: Vec<(&str, &str)> = lists
+        .iter()
+        .map(|e| {
+            (
+                e["subject_id"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert!(outcomes.contains(&("*", "read")), "{outcomes:?}");
+    assert!(
+        outcomes.contains(&("taehwa-dong", "denied")),
+        "{outcomes:?}"
+    );
+    assert_eq!(log_of(&s, "subject=case-list&outcome=denied").len(), 1);
+    let adherence = s.call(
+        "GET",
+        &format!("/api/v1/adherence/{foreign}"),
+        &worker,
+        None,
+    );
+    assert_eq!(adherence.status, 403, "{}", adherence.body);
+    let foreign_reads = log_of(
+        &s,
+        &format!("subject=resident&subject_id={foreign}&outcome=denied"),
+    );
+    assert_eq!(
+        foreign_reads.len(),
+        2,
+        "the record, then its adherence: {foreign_reads:?}"
+    );
+
     // Only admins read the log, and a bad filter is named.
     let other = s.call("GET", "/api/v1/access-log", &worker, None);
     assert_eq!(other.status, 403, "{}", other.body);

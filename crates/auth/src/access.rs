@@ -21,6 +21,10 @@ wit_enum! {
         Case = "case",
         /// An honorary welfare officer's record.
         Officer = "officer",
+        /// A list of residents (names, dongs); the id is the dong asked for, or `*`.
+        ResidentList = "resident-list",
+        /// A list of crisis-household cases; the id is the dong asked for, or `*`.
+        CaseList = "case-list",
     }
 }
 
@@ -56,6 +60,40 @@ pub fn record(
             text(outcome.as_str()),
         ],
     )?;
+    Ok(())
+}
+
+/// Logs a list read: one row for the page, naming the dong asked for (`*` for all the reader
+/// may see), rather than one per person on it. Asking for a dong outside the reader's scope is
+/// refused (403) and the attempt logged; a failed log write does not refuse an allowed page.
+pub fn check_list(db: &Db, staff: &Staff, subject: Subject, dong: Option<&str>) -> ApiResult<()> {
+    let id = dong.unwrap_or("*");
+    let allowed = dong.is_none_or(|d| staff.scope().sees(d));
+    let outcome = if allowed {
+        Outcome::Read
+    } else {
+        Outcome::Denied
+    };
+    let logged = record(
+        db,
+        staff,
+        subject,
+        id,
+        dong,
+        outcome,
+        safetynet_wire::time::now_ms(),
+    );
+    if !allowed {
+        logged?;
+        return Err(StoreError::OutOfScope.into());
+    }
+    if logged.is_err() {
+        eprintln!(
+            "access log write failed: staff={} subject={} id={id}",
+            staff.id,
+            subject.as_str()
+        );
+    }
     Ok(())
 }
 

@@ -150,7 +150,7 @@ pub fn queue(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
         (None, Role::WelfareCentre) => staff.dong.clone().unwrap_or_default(),
         (None, _) => return Err(ApiError::invalid("dong", "required")),
     };
-    staff.require_dong(&dong)?;
+    access::check_list(db, staff, Subject::CaseList, Some(&dong))?;
     let list: Vec<Value> = cases::list_for_dong(db, &dong, Some("officer"), 1000)?
         .iter()
         .map(Case::to_json)

@@ -218,6 +218,7 @@ fn rename(mut e: ApiError, field: &str) -> ApiError {
 fn list_residents(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
     staff.require(&[Role::Dispatcher, Role::WelfareCentre])?;
     let dong = query_param(req, "dong");
+    access::check_list(db, staff, Subject::ResidentList, dong.as_deref())?;
     let list = registry::list_residents(db, &staff.scope(), dong.as_deref())?;
     let items: Vec<Value> = list
         .iter()

@@ -40,6 +40,7 @@ use serde_json::json;
 use spin_sdk::http::{IncomingRequest, Method, Request, Response};
 use spin_sdk::http_component;
 
+use safetynet_auth::access::{self, Subject};
 use safetynet_auth::{Role, Staff, authenticate};
 use safetynet_care as reminders;
 use safetynet_db::Db;
@@ -91,10 +92,13 @@ async fn route(req: Request) -> ApiResult<Response> {
 }
 
 /// The resident, if `staff` may see them (404 otherwise, as for a missing one).
+/// The resident whose reminders, adherence or check-ins are read: a read of their record, in
+/// the access log; another dong's resident is refused (403) and the attempt logged.
 pub fn visible_resident(db: &Db, staff: &Staff, id: &str) -> ApiResult<registry::Resident> {
-    registry::get_resident(db, id)?
-        .filter(|r| staff.scope().sees(&r.dong))
-        .ok_or_else(|| ApiError::not_found(format!("no resident {id}")))
+    let r = registry::get_resident(db, id)?
+        .ok_or_else(|| ApiError::not_found(format!("no resident {id}")))?;
+    access::check_read(db, staff, Subject::Resident, &r.id, &r.dong)?;
+    Ok(r)
 }
 
 /// An occurrence as staff see it: the stored facts and its status now.

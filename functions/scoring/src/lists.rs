@@ -6,6 +6,7 @@ use spin_sdk::http::{Request, Response};
 use std::collections::BTreeMap;
 
 use crate::store as scoring;
+use safetynet_auth::access::{self, Subject};
 use safetynet_auth::{Role, Staff};
 use safetynet_cases as cases;
 use safetynet_db::Db;
@@ -92,7 +93,7 @@ pub fn centre(
     dong: &str,
 ) -> ApiResult<Response> {
     staff.require(READERS)?;
-    staff.require_dong(dong)?;
+    access::check_list(db, staff, Subject::CaseList, Some(dong))?;
     let limit = int_param(req, "limit", 1, 5_000)?.unwrap_or(1_000);
     let offset = int_param(req, "offset", 0, i64::MAX)?.unwrap_or(0);
     let run = scoring::current_run(db, &cycle.id())?
