@@ -7,14 +7,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-cargo test --release --workspace "$@" 2>&1 | tee "$log"
+cargo test --release --no-fail-fast --workspace "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 
 spin=../shared/tools/real-spin
 if [ -x "$spin" ]; then
   echo
   echo "== the same conformance and end-to-end tests on real Spin 4.0.2 ($spin)"
-  SAFETYNET_RUNTIME=spin cargo test --release -p safetynet-tests \
+  SAFETYNET_RUNTIME=spin cargo test --release --no-fail-fast -p safetynet-tests \
     --test host_conformance --test emergency --test reminders --test officers --test scoring \
     --test upgrade --test caregivers --test lifecycle --test tokens --test access_log --test retention --test console 2>&1 | tee -a "$log"
   spin_status=${PIPESTATUS[0]}
