@@ -65,10 +65,27 @@ pub fn record(
 
 /// Logs a list read: one row for the page, naming the dong asked for (`*` for all the reader
 /// may see), rather than one per person on it. Asking for a dong outside the reader's scope is
-/// refused (403) and the attempt logged; a failed log write does not refuse an allowed page.
+/// refused (403) and the attempt logged.
 pub fn check_list(db: &Db, staff: &Staff, subject: Subject, dong: Option<&str>) -> ApiResult<()> {
-    let id = dong.unwrap_or("*");
     let allowed = dong.is_none_or(|d| staff.scope().sees(d));
+    decide(db, staff, subject, dong.unwrap_or("*"), dong, allowed)
+}
+
+/// Lets `staff` read a record of `dong` if it is within their scope, logging the read; otherwise
+/// logs the attempt and answers 403.
+pub fn check_read(db: &Db, staff: &Staff, subject: Subject, id: &str, dong: &str) -> ApiResult<()> {
+    decide(db, staff, subject, id, Some(dong), staff.scope().sees(dong))
+}
+
+/// Logs the read or the refused attempt, and answers accordingly.
+fn decide(
+    db: &Db,
+    staff: &Staff,
+    subject: Subject,
+    id: &str,
+    dong: Option<&str>,
+    allowed: bool,
+) -> ApiResult<()> {
     let outcome = if allowed {
         Outcome::Read
     } else {
@@ -80,38 +97,6 @@ pub fn check_list(db: &Db, staff: &Staff, subject: Subject, dong: Option<&str>) 
         subject,
         id,
         dong,
-        outcome,
-        safetynet_wire::time::now_ms(),
-    );
-    if !allowed {
-        logged?;
-        return Err(StoreError::OutOfScope.into());
-    }
-    if logged.is_err() {
-        eprintln!(
-            "access log write failed: staff={} subject={} id={id}",
-            staff.id,
-            subject.as_str()
-        );
-    }
-    Ok(())
-}
-
-/// Lets `staff` read a record of `dong` if it is within their scope, logging the read; otherwise
-/// logs the attempt and answers 403.
-pub fn check_read(db: &Db, staff: &Staff, subject: Subject, id: &str, dong: &str) -> ApiResult<()> {
-    let allowed = staff.scope().sees(dong);
-    let outcome = if allowed {
-        Outcome::Read
-    } else {
-        Outcome::Denied
-    };
-    let logged = record(
-        db,
-        staff,
-        subject,
-        id,
-        Some(dong),
         outcome,
         safetynet_wire::time::now_ms(),
     );

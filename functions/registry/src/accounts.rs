@@ -9,7 +9,7 @@ use safetynet_auth::accounts::{self, NewAccount};
 use safetynet_auth::{Role, Staff};
 use safetynet_db::Db;
 use safetynet_http::json as json_response;
-use safetynet_http::validate::{opt_str, parse_body, req_str};
+use safetynet_http::validate::{parse_body, req_str};
 use safetynet_http::{ApiError, ApiResult};
 use safetynet_secrets::hash_password;
 use safetynet_wire::{ids, time};
@@ -43,25 +43,8 @@ pub fn create(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
         ));
     }
     let name = req_str(&v, "name", 100)?;
-    let role = req_str(&v, "role", 64)?
-        .parse::<Role>()
-        .ok()
-        .filter(|r| Role::ASSIGNABLE.contains(r) && !r.is_machine())
-        .ok_or_else(|| {
-            let names: Vec<&str> = Role::ASSIGNABLE
-                .iter()
-                .filter(|r| !r.is_machine())
-                .map(|r| r.as_str())
-                .collect();
-            ApiError::invalid("role", format!("must be one of {}", names.join(", ")))
-        })?;
-    let dong = opt_str(&v, "dong", 64)?;
-    if role == Role::WelfareCentre && dong.is_none() {
-        return Err(ApiError::invalid(
-            "dong",
-            "required for a welfare-centre worker",
-        ));
-    }
+    // People only: machines keep bearer tokens.
+    let (role, dong) = crate::tokens::role_and_dong(&v, |r| !r.is_machine())?;
     let hash = hash_password(&password(&v)?);
     let id = ids::new_id("acc");
     let now = time::now_ms();

@@ -55,26 +55,41 @@ fn issue(
     }))
 }
 
-/// `POST /api/v1/staff` (admins): `{name, role, dong?, provider?, expires_in_days?}`.
-pub fn create(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
-    staff.require(&[])?; // admins only
-    let v = parse_body(req.body())?;
-    let name = req_str(&v, "name", 100)?;
-    let role = req_str(&v, "role", 64)?
+/// The `role` field, one of the assignable roles `fits`, and the `dong` a welfare-centre worker
+/// must have; shared by tokens and people's accounts.
+pub(crate) fn role_and_dong(
+    v: &serde_json::Value,
+    fits: impl Fn(Role) -> bool,
+) -> ApiResult<(Role, Option<&str>)> {
+    let allowed: Vec<Role> = Role::ASSIGNABLE
+        .iter()
+        .copied()
+        .filter(|r| fits(*r))
+        .collect();
+    let role = req_str(v, "role", 64)?
         .parse::<Role>()
         .ok()
-        .filter(|r| Role::ASSIGNABLE.contains(r))
+        .filter(|r| allowed.contains(r))
         .ok_or_else(|| {
-            let names: Vec<&str> = Role::ASSIGNABLE.iter().map(|r| r.as_str()).collect();
+            let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
             ApiError::invalid("role", format!("must be one of {}", names.join(", ")))
         })?;
-    let dong = opt_str(&v, "dong", 64)?;
+    let dong = opt_str(v, "dong", 64)?;
     if role == Role::WelfareCentre && dong.is_none() {
         return Err(ApiError::invalid(
             "dong",
             "required for a welfare-centre worker",
         ));
     }
+    Ok((role, dong))
+}
+
+/// `POST /api/v1/staff` (admins): `{name, role, dong?, provider?, expires_in_days?}`.
+pub fn create(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
+    staff.require(&[])?; // admins only
+    let v = parse_body(req.body())?;
+    let name = req_str(&v, "name", 100)?;
+    let (role, dong) = role_and_dong(&v, |_| true)?;
     let provider = opt_str(&v, "provider", 64)?;
     if role == Role::DataProvider && provider.is_none() {
         return Err(ApiError::invalid(

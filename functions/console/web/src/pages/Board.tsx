@@ -12,6 +12,7 @@ import { useI18n } from "../i18n";
 import { kindLabel, label } from "../messages";
 import { href } from "../router";
 import { dongName, useStaff } from "../staff";
+import { DongSelect } from "../components/DongSelect";
 import type { Incident, ResidentListItem } from "../types";
 
 const POLL_MS = 2000;
@@ -165,17 +166,13 @@ export function Board() {
 
       <form class="filters" aria-label={m.board.filters} onSubmit={(e) => e.preventDefault()}>
         {staff.dong ? null : (
-          <div class="field field-inline">
-            <label for="filter-dong">{m.board.dong}</label>
-            <select id="filter-dong" value={filters.dong} onChange={set("dong")} data-testid="filter-dong">
-              <option value="">{m.header.allDongs}</option>
-              {centres.map((c) => (
-                <option key={c.dong} value={c.dong}>
-                  {dongName(centres, c.dong)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <DongSelect
+            id="filter-dong"
+            value={filters.dong}
+            onChange={(dong) => setFilters((f) => ({ ...f, dong }))}
+            emptyLabel={m.header.allDongs}
+            testId="filter-dong"
+          />
         )}
         <div class="field field-inline">
           <label for="filter-kind">{m.board.kind}</label>

@@ -11,6 +11,7 @@ import { percent } from "../format";
 import { useI18n } from "../i18n";
 import { label } from "../messages";
 import { dongName, useStaff } from "../staff";
+import { DongSelect } from "../components/DongSelect";
 import type { Case, CentreList, Cycle, SupportReport } from "../types";
 import { useLoad } from "../useLoad";
 
@@ -93,17 +94,7 @@ export function Crisis() {
             </select>
           </div>
           {staff.dong ? null : (
-            <div class="field field-inline">
-              <label for="crisis-dong">{m.board.dong}</label>
-              <select id="crisis-dong" value={dong} onChange={(e) => setDong(e.currentTarget.value)}>
-                <option value="">{m.enrol.choose}</option>
-                {centres.map((c) => (
-                  <option key={c.dong} value={c.dong}>
-                    {dongName(centres, c.dong)}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <DongSelect id="crisis-dong" value={dong} onChange={setDong} emptyLabel={m.enrol.choose} />
           )}
         </form>
       ) : null}

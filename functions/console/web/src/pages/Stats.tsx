@@ -10,6 +10,7 @@ import { currentYearKst, percent } from "../format";
 import { useI18n } from "../i18n";
 import { kindLabel, label } from "../messages";
 import { dongName, useStaff } from "../staff";
+import { DongSelect } from "../components/DongSelect";
 import type { AdherenceSummary, IncidentStats, MonthStats } from "../types";
 import { useLoad } from "../useLoad";
 
@@ -71,17 +72,7 @@ export function Stats() {
       <p class="lead">{m.stats.intro}</p>
       {staff.dong ? null : (
         <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label={m.board.filters}>
-          <div class="field field-inline">
-            <label for="stats-dong">{m.board.dong}</label>
-            <select id="stats-dong" value={dong} onChange={(e) => setDong(e.currentTarget.value)}>
-              <option value="">{m.header.allDongs}</option>
-              {centres.map((c) => (
-                <option key={c.dong} value={c.dong}>
-                  {dongName(centres, c.dong)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <DongSelect id="stats-dong" value={dong} onChange={setDong} emptyLabel={m.header.allDongs} />
         </form>
       )}
       <ErrorMessage error={stats.error} />
