@@ -16,7 +16,7 @@ if [ -x "$spin" ]; then
   echo "== the same conformance and end-to-end tests on real Spin 4.0.2 ($spin)"
   SAFETYNET_RUNTIME=spin cargo test --release --no-fail-fast -p safetynet-tests \
     --test host_conformance --test emergency --test reminders --test officers --test scoring \
-    --test upgrade --test caregivers --test lifecycle --test tokens --test access_log --test retention --test console 2>&1 | tee -a "$log"
+    --test upgrade --test caregivers --test lifecycle --test tokens --test access_log --test retention --test personal_data --test console 2>&1 | tee -a "$log"
   spin_status=${PIPESTATUS[0]}
   [ "$status" -ne 0 ] || status=$spin_status
   spin_line="the Spin half ran"

@@ -15,6 +15,10 @@ mkdir -p "$STATE" && chmod 700 "$STATE"
 secret() { [ -s "$STATE/$1" ] || od -An -N24 -tx1 /dev/urandom | tr -d ' \n' > "$STATE/$1"; chmod 600 "$STATE/$1"; cat "$STATE/$1"; }
 ADMIN="$(secret admin_token)"
 KEY="$(secret secret_key)"
+# Personal data is sealed under a key made once for this state directory (`id=<64 hex>`).
+[ -s "$STATE/personal_data_keys" ] || echo "k1=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" > "$STATE/personal_data_keys"
+chmod 600 "$STATE/personal_data_keys"
+DATA_KEYS="$(cat "$STATE/personal_data_keys")"
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -25,7 +29,8 @@ if [ "${SINKS:-1}" = 1 ]; then
   pids+=($!)
 fi
 ./target/release/safetynet-host up --from spin.toml --listen "$LISTEN" \
-  --variable "admin_token=$ADMIN" --variable "secret_key=$KEY" --variable "public_url=http://$LISTEN" &
+  --variable "admin_token=$ADMIN" --variable "secret_key=$KEY" \
+  --variable "personal_data_keys=$DATA_KEYS" --variable "public_url=http://$LISTEN" &
 pids+=($!)
 
 for _ in $(seq 1 300); do

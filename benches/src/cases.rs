@@ -39,6 +39,11 @@ pub fn all() -> Vec<Case> {
         Case::served("hello-c32", HELLO_C32, hello_c32),
         Case::served("sqlite-insert", "sqlite insert c=32", sqlite_insert),
         Case::standalone("instantiate", "instantiate", instantiate),
+        Case::standalone(
+            "ingest-plaintext",
+            "device events c=32, personal data in plain text",
+            crate::ingest::run_plaintext,
+        ),
         Case::standalone("ingest", INGEST, crate::ingest::run),
         Case::standalone(
             "ingest-spin",
@@ -221,7 +226,11 @@ fn warm_start(cx: &Cx) -> Result<Row> {
     let suite = hostproc::HostCmd {
         bin: cx.host.bin.clone(),
         manifest: hostproc::root().join("spin.toml"),
-        variables: vec!["admin_token=bench".into(), "secret_key=bench".into()],
+        variables: vec![
+            "admin_token=bench".into(),
+            "secret_key=bench".into(),
+            "personal_data_keys=plaintext".into(),
+        ],
         extra: vec!["--cache-dir".into(), cache.display().to_string()],
         real_spin: false,
     };

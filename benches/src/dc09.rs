@@ -216,6 +216,7 @@ pub fn end_to_end(cx: &Cx) -> Result<Row> {
     let mut variables = vec![
         format!("admin_token={ADMIN}"),
         "secret_key=bench-master-key".into(),
+        format!("personal_data_keys={}", crate::PERSONAL_DATA_KEYS),
     ];
     variables.extend(suite_variables(&sink, &sink));
     // One gateway carries the whole heartbeat load here (500/s), far past a real gateway's

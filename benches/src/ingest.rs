@@ -52,9 +52,47 @@ fn call(
     Ok(serde_json::from_slice(&bytes)?)
 }
 
-/// The suite on the embedded host.
+/// Events/s of the plain-text run earlier in this bench run, which the sealed run is held to.
+static PLAINTEXT_EVENTS_PER_SEC: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+
+/// Personal data may cost the emergency path at most this share of its throughput.
+pub const SEALED_MIN_RATIO: f64 = 0.9;
+
+/// The suite on the embedded host, personal data sealed as deployed; held to the plain-text
+/// run of the same bench run when that ran first.
 pub fn run(cx: &Cx) -> Result<Row> {
-    run_on(cx, "ingest", cx.host.bin.clone(), false)
+    let row = run_on(
+        cx,
+        "ingest",
+        cx.host.bin.clone(),
+        false,
+        crate::PERSONAL_DATA_KEYS,
+    )?;
+    Ok(match (PLAINTEXT_EVENTS_PER_SEC.get(), row.value) {
+        (Some(&plain), Some(sealed)) => row
+            .check(
+                format!("≥ {:.0}% of plain text", SEALED_MIN_RATIO * 100.0),
+                sealed >= SEALED_MIN_RATIO * plain,
+            )
+            .vs("plain text", plain),
+        _ => row.note("plain-text case not run: encryption cost not compared"),
+    })
+}
+
+/// The same load with personal data stored in plain text (`personal_data_keys=plaintext`):
+/// the baseline the sealed run's cost is measured against.
+pub fn run_plaintext(cx: &Cx) -> Result<Row> {
+    let row = run_on(
+        cx,
+        "ingest-plaintext",
+        cx.host.bin.clone(),
+        false,
+        "plaintext",
+    )?;
+    if let Some(v) = row.value {
+        let _ = PLAINTEXT_EVENTS_PER_SEC.set(v);
+    }
+    Ok(row)
 }
 
 /// The same load, the same suite, under real Spin 4.0.2 (when `../shared/tools/real-spin` is
@@ -62,16 +100,23 @@ pub fn run(cx: &Cx) -> Result<Row> {
 pub fn run_spin(cx: &Cx) -> Result<Row> {
     let spin = hostproc::real_spin()
         .context("real Spin not found at ../shared/tools/real-spin: case skipped")?;
-    run_on(cx, "ingest-spin", spin, true)
+    run_on(cx, "ingest-spin", spin, true, crate::PERSONAL_DATA_KEYS)
 }
 
-fn run_on(cx: &Cx, label: &str, bin: std::path::PathBuf, real_spin: bool) -> Result<Row> {
+fn run_on(
+    cx: &Cx,
+    label: &str,
+    bin: std::path::PathBuf,
+    real_spin: bool,
+    personal_data_keys: &str,
+) -> Result<Row> {
     // A local stand-in for 119 and the SMS gateway that records what arrives.
     let sink = Sink::bind("127.0.0.1:0").map_err(|e| anyhow::anyhow!("{e}"))?;
     let dir = cx.state_dir(label)?;
     let mut variables = vec![
         format!("admin_token={ADMIN}"),
         "secret_key=bench-master-key".into(),
+        format!("personal_data_keys={personal_data_keys}"),
     ];
     variables.extend(suite_variables(&sink, &sink));
     let suite = HostCmd {

@@ -11,6 +11,10 @@ mod reminders;
 mod scoring;
 mod table;
 
+/// The personal-data key every bench runs with (`personal_data_keys`): sealed, as deployed.
+pub const PERSONAL_DATA_KEYS: &str =
+    "b1=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
 use anyhow::{Result, bail};
 use clap::Parser;
 use std::path::PathBuf;

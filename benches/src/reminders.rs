@@ -96,6 +96,7 @@ pub fn run(cx: &Cx) -> Result<Row> {
         variables: vec![
             format!("admin_token={ADMIN}"),
             "secret_key=bench-master-key".into(),
+            format!("personal_data_keys={}", crate::PERSONAL_DATA_KEYS),
         ],
         ..Default::default()
     };

@@ -4,6 +4,7 @@ mod bridge_config;
 mod client;
 mod demo;
 mod event;
+mod personal_data;
 mod scoring;
 mod sink;
 mod synth;
@@ -48,6 +49,10 @@ enum Command {
     Report(scoring::ReportArgs),
     /// Write deterministic synthetic households and provider files.
     Synth(synth::SynthArgs),
+    /// Print a new key entry for `personal_data_keys` (`id=<64 hex digits>`).
+    NewDataKey(personal_data::NewKeyArgs),
+    /// Re-seal all personal data under the suite's current key (admin token).
+    ReEncrypt(personal_data::ReEncryptArgs),
 }
 
 fn main() {
@@ -62,6 +67,8 @@ fn main() {
         Command::Run(a) => scoring::run(&cli.url, &cli.token, a),
         Command::Report(a) => scoring::report(&cli.url, &cli.token, a),
         Command::Synth(a) => synth::run(a),
+        Command::NewDataKey(a) => personal_data::new_key(a),
+        Command::ReEncrypt(a) => personal_data::re_encrypt(&api, a),
         Command::Probe => api
             .call("GET", "/api/v1/openapi.json", &[], None)
             .and_then(|(s, _)| {

@@ -5,7 +5,7 @@
 //! (`0001-registry`, …); they are recognised by `PRAGMA user_version`, the count applied, which
 //! has always equalled the length of this list at the time (the list only ever grew at its end).
 
-pub use safetynet_db::Migration;
+pub use safetynet_db::{Migration, PersonalColumns};
 
 macro_rules! migrations {
     ($($name:literal),* $(,)?) => {
@@ -39,6 +39,74 @@ pub const ALL: &[Migration] = migrations![
     "0022_retention",
     "0023_device_event_rate",
     "0024_staff_sign_in",
+];
+
+/// The schema's personal columns: sealed at rest, or holding keyed phone hashes. Every store
+/// of these tables seals and opens them; re-sealing under a new key walks this list.
+pub const PERSONAL_DATA: &[PersonalColumns] = &[
+    PersonalColumns {
+        table: "residents",
+        key: "id",
+        integer_key: false,
+        sealed: &["phone", "address", "latitude", "longitude", "medical_notes"],
+        phone_hashes: &[],
+    },
+    PersonalColumns {
+        table: "contacts",
+        key: "id",
+        integer_key: false,
+        sealed: &["phone"],
+        phone_hashes: &[],
+    },
+    PersonalColumns {
+        table: "checkins",
+        key: "event_id",
+        integer_key: false,
+        sealed: &["said"],
+        phone_hashes: &[],
+    },
+    PersonalColumns {
+        table: "device_events",
+        key: "event_id",
+        integer_key: false,
+        sealed: &["data"],
+        phone_hashes: &[],
+    },
+    PersonalColumns {
+        table: "outbox",
+        key: "id",
+        integer_key: false,
+        sealed: &["payload"],
+        phone_hashes: &[],
+    },
+    PersonalColumns {
+        table: "ack_codes",
+        key: "code",
+        integer_key: false,
+        sealed: &[],
+        phone_hashes: &["phone_digits"],
+    },
+    PersonalColumns {
+        table: "sms_replies",
+        key: "id",
+        integer_key: true,
+        sealed: &["from_digits", "body"],
+        phone_hashes: &[],
+    },
+    PersonalColumns {
+        table: "officer_applications",
+        key: "id",
+        integer_key: false,
+        sealed: &["phone", "address"],
+        phone_hashes: &["phone_digits"],
+    },
+    PersonalColumns {
+        table: "officers",
+        key: "id",
+        integer_key: false,
+        sealed: &["phone", "address"],
+        phone_hashes: &[],
+    },
 ];
 
 #[cfg(test)]
@@ -84,6 +152,40 @@ mod tests {
             )
             .unwrap();
         assert_eq!(triggers, 3);
+    }
+
+    /// Every personal column the list names exists, so re-sealing cannot miss one by a typo.
+    #[test]
+    fn personal_columns_name_real_columns() {
+        let db = rusqlite::Connection::open_in_memory().unwrap();
+        for m in ALL {
+            for s in m.statements() {
+                db.execute(s, []).unwrap();
+            }
+        }
+        for t in PERSONAL_DATA {
+            let mut st = db
+                .prepare(&format!(
+                    "SELECT name FROM pragma_table_info('{}')",
+                    t.table
+                ))
+                .unwrap();
+            let cols: Vec<String> = st
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            for c in std::iter::once(&t.key)
+                .chain(t.sealed)
+                .chain(t.phone_hashes)
+            {
+                assert!(
+                    cols.iter().any(|x| x == c),
+                    "{}.{c} is not a column",
+                    t.table
+                );
+            }
+        }
     }
 
     /// The access log keeps what it was given: rows cannot be changed or removed.

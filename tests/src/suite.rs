@@ -9,6 +9,9 @@ use safetynet_test_support::suite_variables;
 
 pub const ADMIN: &str = "test-admin-token";
 /// The SMS gateway's shared secret for caregivers' replies.
+/// The suite's personal-data key in tests (`personal_data_keys`).
+pub const PERSONAL_DATA_KEY: &str =
+    "t1=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 pub const SMS_REPLY_TOKEN: &str = "test-sms-gateway-secret";
 
 /// The suite on the host, with fake 119 and SMS endpoints.
@@ -70,6 +73,9 @@ impl Suite {
             format!("admin_token={ADMIN}"),
             "secret_key=test-master-key".to_string(),
         ];
+        if !extra.iter().any(|a| a.starts_with("personal_data_keys=")) {
+            vars.push(format!("personal_data_keys={PERSONAL_DATA_KEY}"));
+        }
         vars.extend(suite_variables(dispatch, sms));
         vars.push(format!("sms_reply_token={SMS_REPLY_TOKEN}"));
         let mut args: Vec<String> = vec!["--cache-dir".into(), cache.display().to_string()];
@@ -88,6 +94,13 @@ impl Suite {
         let dead = std::mem::replace(&mut self.host, Self::launch_placeholder());
         dead.kill9();
         self.host = Self::launch(&self.state_dir, &self.dispatch, &self.sms, &self.extra);
+    }
+
+    /// Stops the host and starts it again on the same state with `extra` instead of the flags it
+    /// started with (e.g. another `personal_data_keys`).
+    pub fn restart_with(&mut self, extra: &[&str]) {
+        self.extra = extra.iter().map(|s| s.to_string()).collect();
+        self.crash_and_restart();
     }
 
     fn launch_placeholder() -> Host {

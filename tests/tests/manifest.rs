@@ -51,6 +51,8 @@ fn the_host_loads_and_composes_spin_toml() {
         "admin_token=check",
         "--variable",
         "secret_key=check",
+        "--variable",
+        "personal_data_keys=plaintext",
     ];
     if let Err(e) = host_check(&root().join("spin.toml"), &vars) {
         panic!("{e}");

@@ -41,7 +41,8 @@ pub fn digits(phone: &str) -> String {
     phone.chars().filter(char::is_ascii_digit).collect()
 }
 
-/// Issues a new code for `contact_id` (reached at `phone`) about `incident_id`.
+/// Issues a new code for `contact_id` (reached at `phone`) about `incident_id`. The number is
+/// kept only as a keyed hash of its digits (`phone_digits`), enough to match a reply.
 pub fn issue(
     db: &Db,
     incident_id: &str,
@@ -61,7 +62,7 @@ pub fn issue(
             text(&code),
             text(incident_id),
             text(contact_id),
-            text(digits(phone)),
+            text(db.lookup_hash("phone", &digits(phone))?),
             int(now),
             int(now + VALID_MS),
         ],
@@ -127,7 +128,7 @@ pub fn open_for_phone(db: &Db, phone_digits: &str, now: i64) -> StoreResult<Vec<
          FROM ack_codes a JOIN incidents i ON i.id = a.incident_id
          WHERE a.phone_digits = ? AND a.used_at IS NULL AND a.expires_at > ? AND i.state = 'triggered'
          ORDER BY a.issued_at DESC",
-        &[text(phone_digits), int(now)],
+        &[text(db.lookup_hash("phone", phone_digits)?), int(now)],
     )?;
     Ok(rows(&r)
         .map(|row| AckCode {
@@ -161,8 +162,8 @@ pub fn record_reply(db: &Db, r: &Reply, now: i64) -> StoreResult<()> {
         "INSERT INTO sms_replies (received_at, from_digits, body, code, incident_id, outcome) VALUES (?,?,?,?,?,?)",
         &[
             int(now),
-            text(r.from_digits),
-            text(r.body),
+            db.sealed("sms_replies.from_digits", r.from_digits)?,
+            db.sealed("sms_replies.body", r.body)?,
             opt_text(r.code),
             opt_text(r.incident_id),
             text(r.outcome),
@@ -188,8 +189,8 @@ pub fn replies(db: &Db, outcome: Option<&str>, limit: i64) -> StoreResult<Vec<Va
             json!({
                 "id": row.int("id"),
                 "received_at": to_rfc3339(row.int("received_at")),
-                "from": row.str("from_digits"),
-                "text": row.str("body"),
+                "from": db.unsealed("sms_replies.from_digits", row.str("from_digits")),
+                "text": db.unsealed("sms_replies.body", row.str("body")),
                 "code": row.opt_str("code"),
                 "incident_id": row.opt_str("incident_id"),
                 "outcome": row.str("outcome"),

@@ -64,7 +64,7 @@ pub fn insert(db: &Db, e: &NewEvent) -> StoreResult<bool> {
             int(e.occurred_at),
             int(e.received_at),
             opt_int(e.sequence),
-            text(e.data),
+            db.sealed("device_events.data", e.data)?,
             opt_text(e.incident_id),
             text(e.response),
             int(e.shows_activity as i64),

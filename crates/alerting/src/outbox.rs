@@ -61,7 +61,7 @@ pub fn enqueue(
             text(channel),
             text(target),
             text(destination_of(channel)),
-            text(payload.to_string()),
+            db.sealed("outbox.payload", &payload.to_string())?,
             int(now),
             int(now),
         ],
@@ -105,7 +105,7 @@ pub fn claim_due(
             incident_id: row.str("incident_id"),
             channel: row.str("channel"),
             destination: row.str("destination"),
-            payload: row.str("payload"),
+            payload: db.unsealed("outbox.payload", row.str("payload")),
             attempts: row.int("attempts"),
         })
         .collect();

@@ -14,11 +14,15 @@ use spin_sdk::sqlite3::Connection;
 /// Spin SQLite's result set and parameter value, which queries build and read.
 pub use spin_sdk::sqlite3::{QueryResult, Value};
 
+use safetynet_secrets::PersonalDataKeys;
+
 use crate::{Migration, StoreError, StoreResult};
 
 /// An open connection to the suite's database.
 pub struct Db {
     conn: Connection,
+    /// Read from the Spin variables on first use: most requests never touch personal data.
+    pub(crate) personal: std::cell::OnceCell<Result<PersonalDataKeys, String>>,
 }
 
 fn db_err(e: spin_sdk::sqlite3::Error) -> StoreError {
@@ -30,7 +34,10 @@ impl Db {
     /// ever grows at its end).
     pub fn open(migrations: &[Migration]) -> StoreResult<Db> {
         let conn = Connection::open_default().map_err(db_err)?;
-        let db = Db { conn };
+        let db = Db {
+            conn,
+            personal: std::cell::OnceCell::new(),
+        };
         db.migrate(migrations)?;
         Ok(db)
     }
@@ -159,6 +166,16 @@ impl<'a> Row<'a> {
     pub fn opt_str(&self, col: &str) -> Option<String> {
         match self.at(col) {
             Some(Value::Text(s)) => Some(s.clone()),
+            _ => None,
+        }
+    }
+    /// Any non-NULL column as text (numbers written out), for code that handles values whose
+    /// type it does not know, such as a sealed value in a numeric column.
+    pub fn as_text(&self, col: &str) -> Option<String> {
+        match self.at(col) {
+            Some(Value::Text(s)) => Some(s.clone()),
+            Some(Value::Integer(i)) => Some(i.to_string()),
+            Some(Value::Real(f)) => Some(f.to_string()),
             _ => None,
         }
     }

@@ -10,10 +10,14 @@ mod migration;
 mod scope;
 
 pub use error::{StoreError, StoreResult};
-pub use migration::{Migration, split_statements};
+pub use migration::{Migration, PersonalColumns, split_statements};
 pub use scope::{DongFilter, Scope};
 
 #[cfg(target_arch = "wasm32")]
 mod connection;
 #[cfg(target_arch = "wasm32")]
 pub use connection::*;
+#[cfg(target_arch = "wasm32")]
+mod personal;
+#[cfg(target_arch = "wasm32")]
+pub use personal::{ResealCursor, Resealed};

@@ -6,7 +6,7 @@ pub mod centres;
 
 use serde_json::{Value, json};
 
-use safetynet_db::{Db, int, opt_int, opt_real, opt_text, rows, text};
+use safetynet_db::{Db, int, opt_int, opt_text, rows, text};
 use safetynet_db::{DongFilter, Scope};
 use safetynet_db::{StoreError, StoreResult};
 
@@ -142,23 +142,35 @@ macro_rules! device_columns {
 const RESIDENT_COLS: &str = resident_columns!(list;);
 const DEVICE_COLS: &str = device_columns!(list;);
 
-fn resident_from(r: &safetynet_db::Row) -> Resident {
+/// A resident row, its personal details opened (phone, address, the home's coordinates and
+/// medical notes are sealed at rest).
+fn resident_from(db: &Db, r: &safetynet_db::Row) -> Resident {
+    let open = |col: &str, v: String| db.unsealed(col, v);
     Resident {
         id: r.str("id"),
         name: r.str("name"),
         birth_year: r.opt_int("birth_year"),
-        phone: r.opt_str("phone"),
-        address: r.str("address"),
+        phone: r.opt_str("phone").map(|v| open("residents.phone", v)),
+        address: open("residents.address", r.str("address")),
         dong: r.str("dong"),
-        latitude: r.opt_real("latitude"),
-        longitude: r.opt_real("longitude"),
+        latitude: coordinate(db, r, "latitude"),
+        longitude: coordinate(db, r, "longitude"),
         eligibility: r.str("eligibility"),
         eligibility_until: r.opt_int("eligibility_until"),
-        medical_notes: r.opt_str("medical_notes"),
+        medical_notes: r
+            .opt_str("medical_notes")
+            .map(|v| open("residents.medical_notes", v)),
         inactivity_threshold_minutes: r.int("inactivity_threshold_minutes"),
         last_activity_at: r.opt_int("last_activity_at"),
         created_at: r.int("created_at"),
     }
+}
+
+/// A home's coordinate: sealed text in its REAL column (a number stored before sealing reads
+/// as it is).
+fn coordinate(db: &Db, r: &safetynet_db::Row, col: &str) -> Option<f64> {
+    let v = r.as_text(col)?;
+    db.unsealed(&format!("residents.{col}"), v).parse().ok()
 }
 
 fn device_from(r: &safetynet_db::Row) -> Device {
@@ -236,14 +248,20 @@ pub fn insert_resident(db: &Db, r: &Resident, contacts: &[Contact]) -> StoreResu
             text(&r.id),
             text(&r.name),
             opt_int(r.birth_year),
-            opt_text(r.phone.clone()),
-            text(&r.address),
+            db.opt_sealed("residents.phone", r.phone.as_deref())?,
+            db.sealed("residents.address", &r.address)?,
             text(&r.dong),
-            opt_real(r.latitude),
-            opt_real(r.longitude),
+            db.opt_sealed(
+                "residents.latitude",
+                r.latitude.map(|x| x.to_string()).as_deref(),
+            )?,
+            db.opt_sealed(
+                "residents.longitude",
+                r.longitude.map(|x| x.to_string()).as_deref(),
+            )?,
             text(&r.eligibility),
             opt_int(r.eligibility_until),
-            opt_text(r.medical_notes.clone()),
+            db.opt_sealed("residents.medical_notes", r.medical_notes.as_deref())?,
             int(r.inactivity_threshold_minutes),
             opt_int(r.last_activity_at),
             int(r.created_at),
@@ -256,7 +274,14 @@ fn insert_contacts(db: &Db, resident_id: &str, contacts: &[Contact]) -> StoreRes
     for c in contacts {
         db.exec(
             "INSERT INTO contacts (id, resident_id, name, phone, relation, priority) VALUES (?,?,?,?,?,?)",
-            &[text(&c.id), text(resident_id), text(&c.name), text(&c.phone), text(&c.relation), int(c.priority)],
+            &[
+                text(&c.id),
+                text(resident_id),
+                text(&c.name),
+                db.sealed("contacts.phone", &c.phone)?,
+                text(&c.relation),
+                int(c.priority),
+            ],
         )?;
     }
     Ok(())
@@ -278,7 +303,7 @@ pub fn get_resident(db: &Db, id: &str) -> StoreResult<Option<Resident>> {
         &format!("SELECT {RESIDENT_COLS} FROM residents WHERE id = ?"),
         &[text(id)],
     )?;
-    Ok(rows(&r).next().map(|row| resident_from(&row)))
+    Ok(rows(&r).next().map(|row| resident_from(db, &row)))
 }
 
 /// Residents within `scope`, optionally in one dong.
@@ -294,7 +319,7 @@ pub fn list_residents(db: &Db, scope: &Scope, dong: Option<&str>) -> StoreResult
             &[],
         )?,
     };
-    Ok(rows(&r).map(|row| resident_from(&row)).collect())
+    Ok(rows(&r).map(|row| resident_from(db, &row)).collect())
 }
 
 /// A resident's contacts, by priority (1 first), then id.
@@ -308,7 +333,7 @@ pub fn contacts_of(db: &Db, resident_id: &str) -> StoreResult<Vec<Contact>> {
             id: row.str("id"),
             resident_id: row.str("resident_id"),
             name: row.str("name"),
-            phone: row.str("phone"),
+            phone: db.unsealed("contacts.phone", row.str("phone")),
             relation: row.str("relation"),
             priority: row.int("priority"),
         })
@@ -380,7 +405,7 @@ pub fn device_with_owner(
         return Ok(None);
     };
     let device = device_from(&row.prefixed("d_"));
-    let resident = resident_from(&row.prefixed("r_"));
+    let resident = resident_from(db, &row.prefixed("r_"));
     let listed: Vec<(String, String, String, String, i64)> =
         serde_json::from_str(&row.str("contacts_json"))
             .map_err(|e| StoreError::Internal(format!("contacts of {}: {e}", resident.id)))?;
@@ -390,7 +415,7 @@ pub fn device_with_owner(
             id,
             resident_id: resident.id.clone(),
             name,
-            phone,
+            phone: db.unsealed("contacts.phone", phone),
             relation,
             priority,
         })
@@ -422,7 +447,7 @@ pub fn inactive_residents(db: &Db, now: i64) -> StoreResult<Vec<Resident>> {
         ),
         &[int(now), int(now)],
     )?;
-    Ok(rows(&r).map(|row| resident_from(&row)).collect())
+    Ok(rows(&r).map(|row| resident_from(db, &row)).collect())
 }
 
 /// Devices that missed two heartbeat intervals (in service, of residents being monitored).
@@ -560,7 +585,11 @@ pub fn retired_devices_of(db: &Db, resident_id: &str) -> StoreResult<Vec<String>
     Ok(rows(&r).map(|row| row.str("id")).collect())
 }
 
-/// Sets one column of a resident (the caller has validated the value).
+/// The columns of `residents` sealed at rest.
+const SEALED_COLUMNS: &[&str] = &["phone", "address", "latitude", "longitude", "medical_notes"];
+
+/// Sets one column of a resident (the caller has validated the value; personal details are
+/// sealed here).
 pub fn set_field(
     db: &Db,
     resident_id: &str,
@@ -582,6 +611,15 @@ pub fn set_field(
             "not a changeable column: {column}"
         )));
     }
+    let value = match value {
+        spin_sdk::sqlite3::Value::Text(v) if SEALED_COLUMNS.contains(&column) => {
+            db.sealed(&format!("residents.{column}"), &v)?
+        }
+        spin_sdk::sqlite3::Value::Real(v) if SEALED_COLUMNS.contains(&column) => {
+            db.sealed(&format!("residents.{column}"), &v.to_string())?
+        }
+        v => v,
+    };
     db.exec(
         &format!("UPDATE residents SET {column} = ? WHERE id = ?"),
         &[value, text(resident_id)],

@@ -3,9 +3,12 @@
 //! A signature check needs the secret itself (HMAC is keyed by it), so it cannot be stored as a
 //! one-way hash; it is encrypted instead, and a stolen database alone reveals nothing.
 //! Staff passwords are the opposite case: only ever checked, so only an argon2id hash is kept.
+//! Residents' personal data is sealed field by field under rotating keys ([`PersonalDataKeys`]).
 
+mod fields;
 mod password;
 
+pub use fields::{KeyListError, OpenError, PersonalDataKeys};
 pub use password::{hash_password, verify_password};
 
 use aes_gcm::aead::{Aead, KeyInit};

@@ -23,6 +23,7 @@ mod access_log;
 mod accounts;
 mod centres;
 mod lifecycle;
+mod personal_data;
 mod tokens;
 
 #[http_component]
@@ -84,6 +85,10 @@ fn route(req: Request) -> ApiResult<Response> {
             accounts::reset_password(&req, &db, &staff, id)
         }
         (Method::Get, ["api", "v1", "access-log"]) => access_log::list(&req, &db, &staff),
+        (Method::Get, ["api", "v1", "personal-data"]) => personal_data::status(&db, &staff),
+        (Method::Post, ["api", "v1", "personal-data", "re-encrypt"]) => {
+            personal_data::re_encrypt(&req, &db, &staff)
+        }
         (Method::Get, ["api", "v1", "centres"]) => centres::list(&db, &staff),
         (Method::Get, ["api", "v1", "centres", dong]) => {
             centres::get(&db, &staff, &decode_path_segment(dong))
@@ -96,7 +101,8 @@ fn route(req: Request) -> ApiResult<Response> {
         | (_, ["api", "v1", "staff", ..])
         | (_, ["api", "v1", "staff-accounts", ..])
         | (_, ["api", "v1", "centres", ..])
-        | (_, ["api", "v1", "access-log"]) => Err(ApiError::method_not_allowed()),
+        | (_, ["api", "v1", "access-log"])
+        | (_, ["api", "v1", "personal-data", ..]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("no such route")),
     }
 }

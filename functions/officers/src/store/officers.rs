@@ -3,7 +3,8 @@
 //! appoints from them, the badges they earn, and the audit trail of every decision.
 //!
 //! At most one live (pending or approved) application per phone number, enforced by a partial
-//! UNIQUE index so two racing submissions cannot both land. The applicant's reference code is
+//! UNIQUE index so two racing submissions cannot both land; `phone_digits` holds a keyed hash
+//! of the number's digits, and the phone and address are sealed at rest. The applicant's reference code is
 //! stored only as a hash: it works like a password for the status page.
 
 use serde_json::{Value, json};
@@ -51,13 +52,13 @@ pub struct Application {
 
 const APP_COLS: &str = "id, name, birth_year, phone, address, dong, activity_areas, motivation, volunteer_portal_id, consent_version, consented_at, state, submitted_at, decided_at, decided_by, reason, officer_id";
 
-fn app_from(r: &Row) -> Application {
+fn app_from(db: &Db, r: &Row) -> Application {
     Application {
         id: r.str("id"),
         name: r.str("name"),
         birth_year: r.int("birth_year"),
-        phone: r.str("phone"),
-        address: r.str("address"),
+        phone: db.unsealed("officer_applications.phone", r.str("phone")),
+        address: db.unsealed("officer_applications.address", r.str("address")),
         dong: r.str("dong"),
         activity_areas: serde_json::from_str(&r.str("activity_areas")).unwrap_or_default(),
         motivation: r.str("motivation"),
@@ -101,7 +102,7 @@ impl Application {
 pub fn live_phone_exists(db: &Db, phone_digits: &str) -> StoreResult<bool> {
     let r = db.exec(
         "SELECT 1 FROM officer_applications WHERE phone_digits = ? AND state IN ('pending', 'approved')",
-        &[text(phone_digits)],
+        &[text(db.lookup_hash("phone", phone_digits)?)],
     )?;
     Ok(!r.rows.is_empty())
 }
@@ -116,9 +117,9 @@ pub fn insert_application(db: &Db, a: &NewApplication) -> StoreResult<()> {
             text(a.reference_hash),
             text(a.name),
             int(a.birth_year),
-            text(a.phone),
-            text(a.phone_digits),
-            text(a.address),
+            db.sealed("officer_applications.phone", a.phone)?,
+            text(db.lookup_hash("phone", a.phone_digits)?),
+            db.sealed("officer_applications.address", a.address)?,
             text(a.dong),
             text(json!(a.activity_areas).to_string()),
             text(a.motivation),
@@ -136,7 +137,7 @@ pub fn application(db: &Db, id: &str) -> StoreResult<Option<Application>> {
         &format!("SELECT {APP_COLS} FROM officer_applications WHERE id = ?"),
         &[text(id)],
     )?;
-    Ok(rows(&r).next().map(|row| app_from(&row)))
+    Ok(rows(&r).next().map(|row| app_from(db, &row)))
 }
 
 pub fn application_by_reference(db: &Db, reference_hash: &str) -> StoreResult<Option<Application>> {
@@ -144,7 +145,7 @@ pub fn application_by_reference(db: &Db, reference_hash: &str) -> StoreResult<Op
         &format!("SELECT {APP_COLS} FROM officer_applications WHERE reference_hash = ?"),
         &[text(reference_hash)],
     )?;
-    Ok(rows(&r).next().map(|row| app_from(&row)))
+    Ok(rows(&r).next().map(|row| app_from(db, &row)))
 }
 
 pub fn list_applications(
@@ -161,7 +162,7 @@ pub fn list_applications(
         ),
         &[opt_text(state), opt_text(dong), int(limit)],
     )?;
-    Ok(rows(&r).map(|row| app_from(&row)).collect())
+    Ok(rows(&r).map(|row| app_from(db, &row)).collect())
 }
 
 /// Marks a pending application decided; 409 if someone decided it first.
@@ -204,15 +205,15 @@ pub struct Officer {
 
 const OFFICER_COLS: &str = "id, application_id, officer_number, name, birth_year, phone, address, dong, volunteer_portal_id, state, appointed_at";
 
-fn officer_from(r: &Row) -> Officer {
+fn officer_from(db: &Db, r: &Row) -> Officer {
     Officer {
         id: r.str("id"),
         application_id: r.str("application_id"),
         officer_number: r.str("officer_number"),
         name: r.str("name"),
         birth_year: r.int("birth_year"),
-        phone: r.str("phone"),
-        address: r.str("address"),
+        phone: db.unsealed("officers.phone", r.str("phone")),
+        address: db.unsealed("officers.address", r.str("address")),
         dong: r.str("dong"),
         volunteer_portal_id: r.opt_str("volunteer_portal_id"),
         state: r.str("state"),
@@ -257,8 +258,8 @@ pub fn insert_officer(db: &Db, o: &Officer, appointed_by: &str) -> StoreResult<(
             text(&o.officer_number),
             text(&o.name),
             int(o.birth_year),
-            text(&o.phone),
-            text(&o.address),
+            db.sealed("officers.phone", &o.phone)?,
+            db.sealed("officers.address", &o.address)?,
             text(&o.dong),
             opt_text(o.volunteer_portal_id.as_deref()),
             text(&o.state),
@@ -274,7 +275,7 @@ pub fn officer(db: &Db, id: &str) -> StoreResult<Option<Officer>> {
         &format!("SELECT {OFFICER_COLS} FROM officers WHERE id = ?"),
         &[text(id)],
     )?;
-    Ok(rows(&r).next().map(|row| officer_from(&row)))
+    Ok(rows(&r).next().map(|row| officer_from(db, &row)))
 }
 
 pub fn list_officers(db: &Db, dong: Option<&str>) -> StoreResult<Vec<Officer>> {
@@ -284,7 +285,7 @@ pub fn list_officers(db: &Db, dong: Option<&str>) -> StoreResult<Vec<Officer>> {
         ),
         &[opt_text(dong)],
     )?;
-    Ok(rows(&r).map(|row| officer_from(&row)).collect())
+    Ok(rows(&r).map(|row| officer_from(db, &row)).collect())
 }
 
 /// Active officers per assigned dong, and pending applications per dong, for recruitment stats.
