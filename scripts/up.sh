@@ -41,13 +41,17 @@ if [ "${DEMO:-1}" = 1 ]; then
   ./target/release/safetynet-cli --url "http://$LISTEN" --token "$ADMIN" demo
 fi
 if [ "${BRIDGE:-1}" = 1 ]; then
-  # The demo's speakers and gateways with their secrets, and its clock token; without a demo
-  # the bridge still ticks (with the admin token) but knows no devices.
+  # The demo's clock token (without a demo, the admin token): the bridge ticks with it and reads
+  # the device table (every speaker and gateway the suite knows) every 10 s.
+  # The bridge takes its device table from the suite and keeps a sealed copy under this key.
+  SAFETYNET_BRIDGE_KEY="$(secret bridge_key)"
+  export SAFETYNET_BRIDGE_KEY
   bridge_args=(--suite-url "http://$LISTEN" --outbox-path "$STATE/bridge-outbox.db")
   if [ -f "$STATE/demo.json" ] && ./target/release/safetynet-cli --url "http://$LISTEN" bridge-config >/dev/null; then
     bridge_args+=(--config "$STATE/bridge.toml")
   else
-    bridge_args+=(--clock-token "$ADMIN" --dc09-tcp 127.0.0.1:12000 --dc09-udp 127.0.0.1:12000)
+    bridge_args+=(--clock-token "$ADMIN" --dc09-tcp 127.0.0.1:12000 --dc09-udp 127.0.0.1:12000
+      --directory-refresh-secs 10 --directory-cache "$STATE/bridge-directory.sealed")
   fi
   ./target/release/safetynet-bridge "${bridge_args[@]}" > "$STATE/bridge.out" 2> "$STATE/bridge.log" &
   pids+=($!)

@@ -1,11 +1,9 @@
 //! `bridge-config`: writes a device-bridge configuration for the demo city — the suite's URL,
-//! the demo's `clock` token, and a device table with every MQTT speaker and DC-09 gateway of
-//! `.spin/demo.json` (ids and the webhook secrets the suite showed once at registration).
-//!
-//! In production the operator writes this file by hand: the suite shows a device's secret only
-//! once, when the device is registered, and that secret goes into the bridge's `[[devices]]`.
+//! the demo's `clock` token, and directory sync: the bridge reads its device table (MQTT
+//! speakers and DC-09 gateways with their secrets) from the suite and refreshes it, so no
+//! secret is written into this file.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Args;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -28,6 +26,12 @@ pub struct BridgeConfigArgs {
     /// Embedded MQTT broker address.
     #[arg(long, default_value = "127.0.0.1:1883")]
     mqtt_listen: String,
+    /// Seconds between refreshes of the bridge's device table from the suite.
+    #[arg(long, default_value_t = 10)]
+    directory_refresh_s: u64,
+    /// Where the bridge keeps its last device table (sealed with SAFETYNET_BRIDGE_KEY).
+    #[arg(long, default_value = ".spin/bridge-directory.sealed")]
+    directory_cache: PathBuf,
     /// Operations server (/healthz, /metrics).
     #[arg(long, default_value = "127.0.0.1:9464")]
     metrics_listen: String,
@@ -79,47 +83,14 @@ pub fn render(demo: &Value, url: &str, a: &BridgeConfigArgs) -> Result<String> {
         "[reminders]\nfeed_url = \"/api/v1/reminders/due\"\npoll_interval_s = 15\n"
     );
     let _ = writeln!(t, "[metrics]\nlisten = {}\n", quoted(&a.metrics_listen));
-    let mut n = 0;
-    for r in demo["residents"].as_array().into_iter().flatten() {
-        for d in r["devices"].as_array().into_iter().flatten() {
-            let (Some(id), Some(secret)) = (d["id"].as_str(), d["secret"].as_str()) else {
-                continue;
-            };
-            let kind = d["kind"].as_str().unwrap_or("");
-            let protocol = d["protocol"].as_str().unwrap_or(if kind == "ai-speaker" {
-                "mqtt"
-            } else {
-                "http"
-            });
-            match protocol {
-                "mqtt" => {
-                    let _ = writeln!(
-                        t,
-                        "[[devices]]  # {kind}\ndevice_id = {}\nsecret = {}\n",
-                        quoted(id),
-                        quoted(secret)
-                    );
-                }
-                "dc09" => {
-                    let Some(acct) = d["dc09_account"].as_str() else {
-                        continue;
-                    };
-                    let _ = writeln!(
-                        t,
-                        "[[devices]]  # {kind}, DC-09 account {acct} (plain; set dc09_key for AES)\ndevice_id = {}\nsecret = {}\ndc09_account = {}\n",
-                        quoted(id),
-                        quoted(secret),
-                        quoted(acct)
-                    );
-                }
-                _ => continue,
-            }
-            n += 1;
-        }
-    }
-    if n == 0 {
-        bail!("the demo has no MQTT or DC-09 devices");
-    }
+    // No [[devices]]: the bridge takes its table (ids, secrets, DC-09 accounts) from the suite
+    // with the clock token, and keeps the last one sealed with SAFETYNET_BRIDGE_KEY.
+    let _ = writeln!(
+        t,
+        "[directory]\nrefresh_s = {}\ncache = {}",
+        a.directory_refresh_s,
+        quoted(&a.directory_cache.display().to_string())
+    );
     Ok(t)
 }
 

@@ -39,6 +39,7 @@ pub const ALL: &[Migration] = migrations![
     "0022_retention",
     "0023_device_event_rate",
     "0024_staff_sign_in",
+    "0025_device_dc09_keys",
 ];
 
 /// The schema's personal columns: sealed at rest, or holding keyed phone hashes. Every store

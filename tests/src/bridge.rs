@@ -27,6 +27,9 @@ pub struct Bridge {
     pub mqtt: Option<String>,
 }
 
+/// The key the bridge's directory cache is sealed with in tests (`SAFETYNET_BRIDGE_KEY`).
+pub const BRIDGE_KEY: &str = "test-bridge-key-0123456789abcdef0123456789";
+
 impl Bridge {
     /// Writes `config` (TOML) to `dir/bridge.toml` and starts the bridge on it.
     pub fn start(dir: &Path, config: &str) -> Bridge {
@@ -47,6 +50,7 @@ impl Bridge {
                 .arg("--config")
                 .arg(config)
                 .env("SAFETYNET_BRIDGE_LOG_LEVEL", "info,safetynet_bridge=debug")
+                .env("SAFETYNET_BRIDGE_KEY", BRIDGE_KEY)
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(std::fs::File::create(&stderr_log).unwrap()),
@@ -402,8 +406,11 @@ pub struct StoredEvent {
     pub data: Value,
 }
 
-/// The suite's stored device events, in arrival order (read from its SQLite file).
+/// The suite's stored device events, in arrival order (read from its SQLite file; their data is
+/// opened with the tests' personal-data key).
 pub fn suite_events(state_dir: &Path) -> Vec<StoredEvent> {
+    let keys = safetynet_secrets::PersonalDataKeys::parse(crate::suite::PERSONAL_DATA_KEY, "")
+        .expect("the tests' key parses");
     let db = state_dir.join("sqlite_db.db");
     if !db.is_file() {
         return Vec::new();
@@ -423,7 +430,11 @@ pub fn suite_events(state_dir: &Path) -> Vec<StoredEvent> {
             device_id: r.get(1)?,
             kind: r.get(2)?,
             sequence: r.get(3)?,
-            data: serde_json::from_str(&data).unwrap_or(Value::Null),
+            data: keys
+                .open("device_events.data", &data)
+                .ok()
+                .and_then(|d| serde_json::from_str(&d).ok())
+                .unwrap_or(Value::Null),
         })
     })
     .unwrap()

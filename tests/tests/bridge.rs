@@ -1077,3 +1077,132 @@ fn suite_down_then_everything_is_delivered_once_in_order() {
         "the backlog drains promptly: {drained:?}"
     );
 }
+
+/// A DC-09 frame with its own sequence number (so no retry is taken for a repeat), AES-128.
+fn keyed_frame(seq: u16, account: &str) -> Vec<u8> {
+    let key = Key::from_hex(K128).unwrap();
+    cid_frame(seq, account, 130, 3, Some(&key), Utc::now())
+}
+
+fn tcp_token(addr: SocketAddr, frame: &[u8], account: &str) -> Token {
+    let mut c = TcpStream::connect(addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    c.write_all(frame).unwrap();
+    let keys = HashMap::from([(account.to_string(), Key::from_hex(K128).unwrap())]);
+    token(&read_reply(&mut c).unwrap(), &keys)
+}
+
+#[test]
+fn the_bridge_takes_its_devices_from_the_suite_and_a_retired_one_stops_within_a_refresh() {
+    let s = Suite::start("bridge-directory");
+    let clock = s.staff("clock", None);
+    let worker = s.staff("welfare-centre", Some("jung-dong"));
+    let refused = s.call("GET", "/api/v1/device-directory", &worker, None);
+    assert_eq!(
+        refused.status, 403,
+        "device secrets are for the bridge only"
+    );
+
+    let dir = temp_dir("bridge-directory");
+    let cache = dir.join("directory.sealed");
+    let sync = format!(
+        "[directory]\nrefresh_s = 1\ncache = \"{}\"\n",
+        cache.display()
+    );
+    let cfg = config(
+        &s.host.base,
+        &dir,
+        &[],
+        &(dc09_only("127.0.0.1:0", "") + &sync),
+    )
+    .replace("clock_token = \"\"", &format!("clock_token = \"{clock}\""));
+    let bridge = Bridge::start(&dir, &cfg);
+    let tcp = bridge.dc09_tcp.unwrap();
+
+    // Registered in the suite after the bridge started, with its AES key: known within a refresh.
+    let rid = s.resident("jung-dong", 1, json!({}))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let bad = s.admin(
+        "POST",
+        &format!("/api/v1/residents/{rid}/devices"),
+        Some(json!({"kind": "gateway", "protocol": "dc09", "dc09_account": "D1A2", "dc09_key": "not-hex"})),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert_eq!(bad.json()["error"]["field"], "dc09_key");
+    let gw = s.device(
+        &rid,
+        "gateway",
+        json!({"protocol": "dc09", "dc09_account": "D1A1", "dc09_key": K128}),
+    );
+    let seq = std::sync::atomic::AtomicU16::new(1);
+    let next = || seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    wait_until(
+        Duration::from_secs(10),
+        "the new gateway is acknowledged",
+        || {
+            std::thread::sleep(Duration::from_millis(200));
+            let f = keyed_frame(next(), "D1A1");
+            let mut c = TcpStream::connect(tcp).unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            c.write_all(&f).unwrap();
+            let reply = read_reply(&mut c).unwrap();
+            let keys = HashMap::from([("D1A1".to_string(), Key::from_hex(K128).unwrap())]);
+            decode_unchecked(&reply, &keys).is_ok_and(|m| m.header.token == Token::Ack)
+        },
+    );
+    wait_events(&s.state_dir, Duration::from_secs(10), |e| {
+        e.iter().any(|x| x.device_id == gw.id)
+    });
+
+    // The bridge's copy names the devices but shows neither secret nor key.
+    let sealed = std::fs::read(&cache).expect("the directory is cached");
+    for secret in [gw.secret.as_str(), K128, "D1A1"] {
+        assert!(
+            !sealed.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} in the cache"
+        );
+    }
+
+    // With the suite out of reach, another bridge starts from the copy and takes alarms.
+    let dir2 = temp_dir("bridge-directory-cached");
+    let cfg2 = cfg.replace(&s.host.base, "http://127.0.0.1:9").replace(
+        &dir.join("outbox.db").display().to_string(),
+        &dir2.join("outbox.db").display().to_string(),
+    );
+    let offline = Bridge::start(&dir2, &cfg2);
+    assert_eq!(
+        tcp_token(
+            offline.dc09_tcp.unwrap(),
+            &keyed_frame(next(), "D1A1"),
+            "D1A1"
+        ),
+        Token::Ack,
+        "known from the sealed copy"
+    );
+    drop(offline);
+
+    // Retired in the suite: refused at the bridge within a refresh.
+    let r = s.admin(
+        "POST",
+        &format!("/api/v1/devices/{}/retire", gw.id),
+        Some(json!({})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    wait_until(
+        Duration::from_secs(10),
+        "the retired gateway is refused",
+        || {
+            let f = keyed_frame(next(), "D1A1");
+            let mut c = TcpStream::connect(tcp).unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            c.write_all(&f).unwrap();
+            std::thread::sleep(Duration::from_millis(200));
+            // NAK or DUH, both plain; an ACK to this frame would be encrypted and not read here.
+            decode_unchecked(&read_reply(&mut c).unwrap(), &NoKeys)
+                .map(|m| m.header.token != Token::Ack)
+                .unwrap_or(false)
+        },
+    );
+}

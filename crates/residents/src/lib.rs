@@ -425,6 +425,30 @@ pub fn device_with_owner(
     Ok(Some((device, resident, contacts)))
 }
 
+/// Stores a DC-09 gateway's AES key, sealed by the caller.
+pub fn set_dc09_key(db: &Db, device_id: &str, sealed: &str) -> StoreResult<()> {
+    db.exec(
+        "UPDATE devices SET dc09_key_sealed = ? WHERE id = ?",
+        &[text(sealed), text(device_id)],
+    )?;
+    Ok(())
+}
+
+/// What the device bridge serves: every device that is not retired and reaches the suite
+/// through it (MQTT or DC-09), with its sealed DC-09 key if it has one, by id.
+pub fn bridge_devices(db: &Db) -> StoreResult<Vec<(Device, Option<String>)>> {
+    let r = db.exec(
+        &format!(
+            "SELECT {DEVICE_COLS}, dc09_key_sealed FROM devices
+             WHERE retired_at IS NULL AND protocol IN ('mqtt', 'dc09') ORDER BY id"
+        ),
+        &[],
+    )?;
+    Ok(rows(&r)
+        .map(|row| (device_from(&row), row.opt_str("dc09_key_sealed")))
+        .collect())
+}
+
 /// A resident's devices, retired ones included, oldest first.
 pub fn devices_of(db: &Db, resident_id: &str) -> StoreResult<Vec<Device>> {
     let r = db.exec(

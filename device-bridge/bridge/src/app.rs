@@ -15,7 +15,8 @@ use tokio::sync::mpsc;
 use crate::config::Settings;
 use crate::dc09_server::{self, Receiver};
 use crate::delivery::{self, Delivery, HttpClient};
-use crate::devices::Directory;
+use crate::devices::{Directory, SharedDirectory};
+use crate::directory_sync::{self, Cache};
 use crate::metrics::{self, Metrics};
 use crate::outbox::{self, Outbox};
 use crate::supervision::{self, Liveness};
@@ -30,12 +31,7 @@ fn announce(line: String) {
 pub async fn run(settings: Settings) -> Result<()> {
     tracing::info!(summary = %settings.summary(), "starting safetynet-bridge {}", env!("CARGO_PKG_VERSION"));
     let metrics = Metrics::new();
-    let directory = Arc::new(Directory::build(&settings.devices)?);
-    if directory.is_empty() {
-        tracing::warn!(
-            "the device table is empty: every device message will be refused (see --print-example-config)"
-        );
-    }
+    let directory = Arc::new(SharedDirectory::new(Directory::build(&settings.devices)?));
 
     let (sink_tx, sink_rx) = mpsc::unbounded_channel();
     let (outbox, recovered) = Outbox::open(
@@ -50,12 +46,46 @@ pub async fn run(settings: Settings) -> Result<()> {
         );
     }
     let liveness = Arc::new(Liveness::new(
-        &directory,
+        &directory.current(),
         &recovered.offline,
         settings.dc09.supervision_grace,
     ));
 
     let client = HttpClient::new(Duration::from_millis(settings.delivery.timeout_ms));
+    let sync = if settings.directory.refresh_s > 0 {
+        let sync = directory_sync::Sync {
+            client: client.clone(),
+            url: settings.suite_url("/api/v1/device-directory"),
+            token: settings.suite.clock_token.clone(),
+            interval: Duration::from_secs(settings.directory.refresh_s),
+            cache: settings.directory.cache.clone().map(|path| Cache {
+                path,
+                key: std::env::var(crate::config::BRIDGE_KEY_ENV).unwrap_or_default(),
+            }),
+            directory: directory.clone(),
+            liveness: liveness.clone(),
+        };
+        // The copy first, so alarms are taken even if the suite does not answer now.
+        match sync.load_cache() {
+            Ok(Some(n)) => tracing::info!(devices = n, "device directory read from its cache"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "device directory cache unusable"),
+        }
+        match sync.refresh().await {
+            Ok(n) => tracing::info!(devices = n, "device directory fetched from the suite"),
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "device directory not fetched; retrying every refresh")
+            }
+        }
+        Some(sync)
+    } else {
+        None
+    };
+    if directory.current().is_empty() {
+        tracing::warn!(
+            "the device table is empty: every device message will be refused (see --print-example-config)"
+        );
+    }
     let delivery = Delivery::new(
         client.clone(),
         delivery::Settings {
@@ -251,8 +281,11 @@ pub async fn run(settings: Settings) -> Result<()> {
         _ => {}
     }
 
+    if let Some(sync) = sync {
+        tokio::spawn(sync.run());
+    }
     announce("ready".into());
-    tracing::info!(devices = directory.len(), "bridge ready");
+    tracing::info!(devices = directory.current().len(), "bridge ready");
     shutdown_signal().await;
     tracing::info!("stopping: finishing outbox writes");
     outbox.shutdown().await;

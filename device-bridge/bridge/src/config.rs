@@ -114,6 +114,8 @@ pub struct Overrides {
     #[command(flatten)]
     pub clock: ClockArgs,
     #[command(flatten)]
+    pub directory: DirectoryArgs,
+    #[command(flatten)]
     pub reminders: RemindersArgs,
     #[command(flatten)]
     pub metrics: MetricsArgs,
@@ -422,6 +424,33 @@ pub struct ClockArgs {
 }
 
 #[derive(Args, Serialize, Debug, Default)]
+#[command(next_help_heading = "Device directory [directory]")]
+pub struct DirectoryArgs {
+    /// Seconds between refreshes of the device table from the suite (GET
+    /// /api/v1/device-directory with --clock-token); a device retired in the suite is refused
+    /// here within one refresh. 0 reads `[[devices]]` from the file instead.
+    /// [file: directory.refresh_s] [default: 0]
+    #[arg(
+        long = "directory-refresh-secs",
+        env = "SAFETYNET_BRIDGE_DIRECTORY_REFRESH_SECS",
+        value_name = "SECS"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_s: Option<u64>,
+    /// File keeping the last table fetched, sealed (AES-256-GCM) with the key in the
+    /// SAFETYNET_BRIDGE_KEY environment variable, so that the bridge starts receiving alarms
+    /// even while the suite cannot be reached. Empty: no copy is kept.
+    /// [file: directory.cache] [default: empty]
+    #[arg(
+        long = "directory-cache",
+        env = "SAFETYNET_BRIDGE_DIRECTORY_CACHE",
+        value_name = "PATH"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<PathBuf>,
+}
+
+#[derive(Args, Serialize, Debug, Default)]
 #[command(next_help_heading = "Reminder push [reminders]")]
 pub struct RemindersArgs {
     /// Due-reminder feed, polled with GET ?limit=N and the clock token: absolute URL, or a
@@ -501,6 +530,7 @@ pub struct Settings {
     pub dc09: Dc09,
     pub mqtt: Mqtt,
     pub clock: Clock,
+    pub directory: DirectorySync,
     pub reminders: Reminders,
     pub metrics: Metrics,
     pub log: Log,
@@ -648,6 +678,17 @@ impl fmt::Debug for Mqtt {
     }
 }
 
+/// Where the device table comes from: the suite, refreshed (`refresh_s` > 0), or the file.
+#[derive(Deserialize, Debug, Clone, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct DirectorySync {
+    pub refresh_s: u64,
+    pub cache: Option<PathBuf>,
+}
+
+/// The environment variable holding the key the directory cache is sealed with.
+pub const BRIDGE_KEY_ENV: &str = "SAFETYNET_BRIDGE_KEY";
+
 #[derive(Deserialize, Debug, Clone)]
 #[serde(default, deny_unknown_fields)]
 pub struct Clock {
@@ -777,6 +818,28 @@ impl Settings {
         if !matches!(self.log.format.as_str(), "text" | "json") {
             bail!("log.format must be `text` or `json`");
         }
+        if self.directory.refresh_s > 0 {
+            if !self.devices.is_empty() {
+                bail!(
+                    "directory.refresh_s is set: the device table comes from the suite, so the file must list no [[devices]]"
+                );
+            }
+            if self.suite.clock_token.is_empty() {
+                bail!(
+                    "directory.refresh_s needs suite.clock_token (the directory is read with it)"
+                );
+            }
+        }
+        if self.directory.cache.is_some() {
+            if self.directory.refresh_s == 0 {
+                bail!("directory.cache applies only with directory.refresh_s");
+            }
+            if std::env::var(BRIDGE_KEY_ENV).map_or(true, |k| k.len() < 32) {
+                bail!(
+                    "directory.cache is set: put a key of at least 32 characters in {BRIDGE_KEY_ENV} (the cache holds device secrets)"
+                );
+            }
+        }
         if self.mqtt.client_id.is_empty() {
             bail!("mqtt.client_id must not be empty (the session is persistent)");
         }
@@ -845,8 +908,7 @@ impl Settings {
             .count();
         format!(
             "suite {} (clock token {}), outbox {} (budget {} MiB), dc09 tcp {:?} udp {:?}, \
-             mqtt {}, clock every {} s on {}, reminders {}, metrics {:?}; {} devices ({} DC-09, \
-             {} with AES keys, {} supervised)",
+             mqtt {}, clock every {} s on {}, reminders {}, metrics {:?}; {}",
             self.suite.url,
             if self.suite.clock_token.is_empty() {
                 "not set"
@@ -868,10 +930,22 @@ impl Settings {
             self.clock.routes.join(","),
             self.feed_url().as_deref().unwrap_or("off"),
             self.metrics.listen,
-            self.devices.len(),
-            dc09,
-            keyed,
-            supervised,
+            if self.directory.refresh_s > 0 {
+                format!(
+                    "devices from the suite every {} s{}",
+                    self.directory.refresh_s,
+                    if self.directory.cache.is_some() {
+                        ", cached sealed"
+                    } else {
+                        ""
+                    }
+                )
+            } else {
+                format!(
+                    "{} devices ({dc09} DC-09, {keyed} with AES keys, {supervised} supervised)",
+                    self.devices.len()
+                )
+            },
         )
     }
 }

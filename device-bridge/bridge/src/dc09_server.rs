@@ -26,7 +26,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
 
-use crate::devices::Directory;
+use crate::devices::SharedDirectory;
 use crate::events::{self, NewEvent};
 use crate::metrics::Metrics;
 use crate::outbox::{Accepted, Outbox, StateChange};
@@ -36,7 +36,7 @@ use crate::supervision::Liveness;
 const MAX_BUFFER: usize = 8192;
 
 pub struct Receiver {
-    directory: Arc<Directory>,
+    directory: Arc<SharedDirectory>,
     outbox: Outbox,
     metrics: Arc<Metrics>,
     liveness: Arc<Liveness>,
@@ -93,7 +93,7 @@ fn dedupe_base(msg: &Message) -> String {
 
 impl Receiver {
     pub fn new(
-        directory: Arc<Directory>,
+        directory: Arc<SharedDirectory>,
         outbox: Outbox,
         metrics: Arc<Metrics>,
         liveness: Arc<Liveness>,
@@ -135,7 +135,7 @@ impl Receiver {
     /// Answers one frame (`<LF>…<CR>`; a missing LF/CR is tolerated).
     pub async fn handle(&self, frame: &[u8], transport: &'static str) -> Vec<u8> {
         let now = Utc::now();
-        let msg = match decode(frame, &*self.directory, now) {
+        let msg = match decode(frame, &*self.directory.current(), now) {
             Ok(m) => m,
             Err(e) => {
                 let reply = reply_to_error(frame, &e, now);
@@ -157,7 +157,7 @@ impl Receiver {
         if !h.token.is_event() {
             return self.reply_duh(&msg, transport, "not-an-event");
         }
-        let Some(dev) = self.directory.by_account(&h.account).cloned() else {
+        let Some(dev) = self.directory.current().by_account(&h.account).cloned() else {
             tracing::warn!(transport, account = %h.account, "dc09 frame from an account not in the device table: DUH");
             return self.reply_duh(&msg, transport, "unknown-account");
         };
@@ -307,7 +307,8 @@ impl Receiver {
             }
         }
 
-        let key = safetynet_dc09::KeyLookup::key_for(&*self.directory, &h.account);
+        let table = self.directory.current();
+        let key = safetynet_dc09::KeyLookup::key_for(&*table, &h.account);
         let reply = {
             let mut pad = self.pad.lock().unwrap_or_else(|e| e.into_inner());
             ack(h, key, now, &mut *pad)
@@ -444,6 +445,7 @@ pub async fn serve_udp(socket: Arc<UdpSocket>, rx: Arc<Receiver>) {
 mod tests {
     use super::*;
     use crate::config::DeviceEntry;
+    use crate::devices::Directory;
     use safetynet_dc09::{ContactId, Key, NoKeys, decode_unchecked};
     use tokio::sync::mpsc;
 
@@ -475,7 +477,7 @@ mod tests {
             },
         ])
         .unwrap();
-        let dir = Arc::new(dir);
+        let dir = Arc::new(SharedDirectory::new(dir));
         let metrics = Metrics::new();
         let (tx, sink) = mpsc::unbounded_channel();
         let path = std::env::temp_dir()
@@ -493,7 +495,7 @@ mod tests {
             dedupe_window: Duration::from_secs(600),
         };
         let (outbox, rec) = Outbox::open(settings, metrics.clone(), tx).unwrap();
-        let liveness = Arc::new(Liveness::new(&dir, &rec.offline, 2.0));
+        let liveness = Arc::new(Liveness::new(&dir.current(), &rec.offline, 2.0));
         let rx = Receiver::new(dir, outbox.clone(), metrics.clone(), liveness.clone(), true);
         Rig {
             rx,

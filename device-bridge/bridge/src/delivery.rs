@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc, watch};
 
-use crate::devices::Directory;
+use crate::devices::SharedDirectory;
 use crate::events::{Pending, now_ms};
 use crate::metrics::Metrics;
 use crate::outbox::Outbox;
@@ -152,7 +152,7 @@ pub struct Settings {
 pub struct Delivery {
     client: HttpClient,
     settings: Settings,
-    directory: Arc<Directory>,
+    directory: Arc<SharedDirectory>,
     outbox: Outbox,
     metrics: Arc<Metrics>,
     /// Device → its undelivered events; a key is present exactly while its worker runs.
@@ -167,7 +167,7 @@ impl Delivery {
     pub fn new(
         client: HttpClient,
         settings: Settings,
-        directory: Arc<Directory>,
+        directory: Arc<SharedDirectory>,
         outbox: Outbox,
         metrics: Arc<Metrics>,
     ) -> Arc<Delivery> {
@@ -239,7 +239,7 @@ impl Delivery {
 
     /// Sends one event until the suite takes it or refuses it for good.
     async fn deliver(&self, p: &Pending) {
-        let Some(dev) = self.directory.by_id(&p.device_id) else {
+        let Some(dev) = self.directory.current().by_id(&p.device_id).cloned() else {
             tracing::error!(
                 event_id = %p.event_id, device_id = %p.device_id, kind = %p.kind,
                 "undeliverable: device no longer in the bridge's device table (no secret to sign with); kept as dead in the outbox"

@@ -34,6 +34,27 @@ impl std::fmt::Debug for Device {
     }
 }
 
+/// The directory in use. A refresh from the suite replaces it whole; readers take a snapshot
+/// (an `Arc`), so a lookup never sees a half-built table.
+pub struct SharedDirectory(std::sync::RwLock<Arc<Directory>>);
+
+impl SharedDirectory {
+    pub fn new(d: Directory) -> SharedDirectory {
+        SharedDirectory(std::sync::RwLock::new(Arc::new(d)))
+    }
+
+    /// The table as it is now.
+    pub fn current(&self) -> Arc<Directory> {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Puts `d` in use; returns the table it replaced.
+    pub fn replace(&self, d: Directory) -> Arc<Directory> {
+        let mut w = self.0.write().unwrap_or_else(|e| e.into_inner());
+        std::mem::replace(&mut *w, Arc::new(d))
+    }
+}
+
 /// Lookups by suite id, DC-09 account and MQTT id.
 #[derive(Default, Debug)]
 pub struct Directory {

@@ -22,6 +22,7 @@ pub mod config;
 pub mod dc09_server;
 pub mod delivery;
 pub mod devices;
+pub mod directory_sync;
 pub mod events;
 pub mod metrics;
 pub mod mosquitto_auth;

@@ -34,7 +34,25 @@ pub fn files(settings: &Settings) -> Result<(String, String, String)> {
     let (Some(user), Some(password)) = (&settings.mqtt.username, &settings.mqtt.password) else {
         bail!("set mqtt.username and mqtt.password: the bridge signs in to mosquitto too");
     };
-    let directory = Directory::build(&settings.devices)?;
+    let directory = if settings.directory.refresh_s > 0 {
+        // The device table lives in the suite: generate the files from what it serves now
+        // (run again after devices change).
+        let client = crate::delivery::HttpClient::new(std::time::Duration::from_millis(
+            settings.delivery.timeout_ms,
+        ));
+        let url = settings.suite_url("/api/v1/device-directory");
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(crate::directory_sync::fetch(
+                &client,
+                &url,
+                &settings.suite.clock_token,
+            ))?
+            .0
+    } else {
+        Directory::build(&settings.devices)?
+    };
     let prefix = settings.mqtt.topic_prefix.trim_end_matches('/');
     let mut passwd = password_line(user, password) + "\n";
     for d in directory.all() {

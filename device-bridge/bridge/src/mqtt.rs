@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-use crate::devices::Directory;
+use crate::devices::SharedDirectory;
 use crate::events::{self, NewEvent};
 use crate::metrics::Metrics;
 use crate::outbox::{self, AppendError, Outbox, StateChange};
@@ -114,7 +114,7 @@ pub fn tls_client(ca_file: &str) -> Result<Arc<rustls::ClientConfig>> {
 
 /// What the link needs from the rest of the bridge.
 pub struct Link {
-    pub directory: Arc<Directory>,
+    pub directory: Arc<SharedDirectory>,
     pub outbox: Outbox,
     pub metrics: Arc<Metrics>,
     pub liveness: Arc<Liveness>,
@@ -383,7 +383,7 @@ fn process(link: &Arc<Link>, prefix: &str, p: &Publish) -> Stored {
     };
     match topic {
         Topic::Events(id) => {
-            let Some(dev) = link.directory.by_mqtt(id).cloned() else {
+            let Some(dev) = link.directory.current().by_mqtt(id).cloned() else {
                 m.inc(
                     "safetynet_bridge_mqtt_messages_total",
                     &[("topic", "events"), ("result", "unknown-device")],
@@ -458,7 +458,7 @@ fn process(link: &Arc<Link>, prefix: &str, p: &Publish) -> Stored {
             })
         }
         Topic::Status(id) => {
-            let Some(dev) = link.directory.by_mqtt(id).cloned() else {
+            let Some(dev) = link.directory.current().by_mqtt(id).cloned() else {
                 m.inc(
                     "safetynet_bridge_mqtt_messages_total",
                     &[("topic", "status"), ("result", "unknown-device")],

@@ -20,7 +20,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
-use crate::devices::Directory;
+use crate::devices::SharedDirectory;
 use crate::metrics::Metrics;
 
 /// Time a speaker has for the TLS handshake and its CONNECT.
@@ -31,7 +31,7 @@ const MAX_PACKET: usize = 256 * 1024;
 /// What the gate checks speakers against, and where it passes them on to.
 pub struct Gate {
     /// The devices that may sign in.
-    pub directory: Arc<Directory>,
+    pub directory: Arc<SharedDirectory>,
     /// `mqtt.topic_prefix`, without a trailing slash.
     pub prefix: String,
     /// The embedded broker, on loopback.
@@ -138,8 +138,10 @@ impl Gate {
         let login = connect.login.take();
         let device = login.as_ref().and_then(|l| {
             self.directory
+                .current()
                 .by_mqtt(&l.username)
                 .filter(|d| same_secret(&d.secret, &l.password))
+                .cloned()
         });
         let Some(device) = device else {
             refuse(&mut speaker, ConnectReturnCode::BadUserNamePassword).await;

@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::delivery::HttpClient;
-use crate::devices::Directory;
+use crate::devices::{Directory, SharedDirectory};
 use crate::metrics::Metrics;
 use crate::mqtt::CommandSender;
 use crate::outbox::{Command, Outbox};
@@ -114,7 +114,7 @@ pub struct Poller {
     pub token: String,
     pub batch: u32,
     pub interval: Duration,
-    pub directory: Arc<Directory>,
+    pub directory: Arc<SharedDirectory>,
     pub outbox: Outbox,
     pub commands: CommandSender,
     pub metrics: Arc<Metrics>,
@@ -135,7 +135,7 @@ impl Poller {
         loop {
             let mut again = false;
             match self.client.get(&url, &headers).await {
-                Ok(a) if a.status == 200 => match parse_feed(&a.body, &self.directory) {
+                Ok(a) if a.status == 200 => match parse_feed(&a.body, &self.directory.current()) {
                     Ok((items, skipped)) => {
                         self.metrics
                             .inc("safetynet_bridge_reminder_polls_total", &[("result", "ok")]);

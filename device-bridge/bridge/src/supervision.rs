@@ -29,6 +29,7 @@ struct Live {
 /// Liveness of every configured device.
 pub struct Liveness {
     devices: Mutex<HashMap<String, Live>>,
+    grace: f64,
 }
 
 /// A gateway found silent past its window.
@@ -58,6 +59,30 @@ impl Liveness {
         }
         Liveness {
             devices: Mutex::new(devices),
+            grace,
+        }
+    }
+
+    /// Follows a new device table: new devices start online with a full window, removed ones
+    /// are forgotten, and a changed supervision interval applies from now.
+    pub fn sync(&self, directory: &Directory) {
+        let now = Instant::now();
+        let mut d = self.devices.lock().unwrap_or_else(|e| e.into_inner());
+        d.retain(|id, _| directory.by_id(id).is_some());
+        for dev in directory.all() {
+            let interval = dev.supervision;
+            let window = interval.map(|i| i.mul_f64(self.grace));
+            let live = d.entry(dev.id.clone()).or_insert(Live {
+                last_seen: now,
+                offline: false,
+                window,
+                interval,
+            });
+            if live.interval != interval {
+                live.interval = interval;
+                live.window = window;
+                live.last_seen = now;
+            }
         }
     }
 

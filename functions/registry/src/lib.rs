@@ -22,6 +22,7 @@ use safetynet_wire::time;
 mod access_log;
 mod accounts;
 mod centres;
+mod device_directory;
 mod lifecycle;
 mod personal_data;
 mod tokens;
@@ -85,6 +86,7 @@ fn route(req: Request) -> ApiResult<Response> {
             accounts::reset_password(&req, &db, &staff, id)
         }
         (Method::Get, ["api", "v1", "access-log"]) => access_log::list(&req, &db, &staff),
+        (Method::Get, ["api", "v1", "device-directory"]) => device_directory::list(&db, &staff),
         (Method::Get, ["api", "v1", "personal-data"]) => personal_data::status(&db, &staff),
         (Method::Post, ["api", "v1", "personal-data", "re-encrypt"]) => {
             personal_data::re_encrypt(&req, &db, &staff)
@@ -102,6 +104,7 @@ fn route(req: Request) -> ApiResult<Response> {
         | (_, ["api", "v1", "staff-accounts", ..])
         | (_, ["api", "v1", "centres", ..])
         | (_, ["api", "v1", "access-log"])
+        | (_, ["api", "v1", "device-directory"])
         | (_, ["api", "v1", "personal-data", ..]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("no such route")),
     }
@@ -277,6 +280,21 @@ fn create_device(req: &Request, db: &Db, staff: &Staff, resident_id: &str) -> Ap
         return Err(ApiError::invalid("dc09_account", "3 to 16 hex digits"));
     }
     let heartbeat_interval_s = opt_i64(&v, "heartbeat_interval_s", 10, 7 * 24 * 3600)?;
+    let dc09_key = opt_str(&v, "dc09_key", 64)?;
+    if let Some(k) = dc09_key {
+        if dc09_account.is_none() {
+            return Err(ApiError::invalid(
+                "dc09_key",
+                "only for a device with a dc09_account",
+            ));
+        }
+        if !matches!(k.len(), 32 | 48 | 64) || !k.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(ApiError::invalid(
+                "dc09_key",
+                "32, 48 or 64 hex digits (AES-128/192/256)",
+            ));
+        }
+    }
     let master = spin_sdk::variables::get("secret_key")
         .map_err(|_| ApiError::internal("secret_key variable not set"))?;
     let secret = ids::random_hex(32);
@@ -295,7 +313,15 @@ fn create_device(req: &Request, db: &Db, staff: &Staff, resident_id: &str) -> Ap
         events_minute: None,
         events_in_minute: 0,
     };
-    db.tx(|db| registry::insert_device(db, &device))?;
+    db.tx(|db| {
+        registry::insert_device(db, &device)?;
+        match dc09_key {
+            Some(k) => {
+                registry::set_dc09_key(db, &device.id, &secrets::seal(&master, k.as_bytes()))
+            }
+            None => Ok(()),
+        }
+    })?;
     eprintln!(
         "device registered id={} resident={} by={}",
         device.id, resident.id, staff.id
