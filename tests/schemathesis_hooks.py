@@ -72,3 +72,22 @@ def before_call(context, case, kwargs):
     case.headers["X-SafetyNet-Signature"] = "v1=" + sig
     # Send exactly the bytes that were signed.
     kwargs["data"] = raw
+
+
+# Records the token in use may not see (another dong's residents and incidents, or all of them
+# for a token with no scope), for the scope check below.
+FOREIGN = _ids("SAFETYNET_ST_FOREIGN")
+
+
+@schemathesis.check
+def nothing_across_scopes(ctx, response, case):
+    """A successful answer never names a record outside the calling token's scope."""
+    if not FOREIGN or response.status_code >= 300:
+        return
+    body = response.content.decode("utf-8", "replace")
+    for record in FOREIGN:
+        if record in body:
+            raise AssertionError(
+                f"{case.method} {case.formatted_path} answered {response.status_code} naming "
+                f"{record}, which is outside this token's scope"
+            )

@@ -116,6 +116,33 @@ fn reads_are_logged_and_another_dongs_record_is_refused_and_logged() {
         "the record, then its adherence: {foreign_reads:?}"
     );
 
+    // A role that may not read records at all (here the clock's) is refused and logged too.
+    let provider = s.staff("clock", None);
+    let tried = s.call("GET", &format!("/api/v1/residents/{own}"), &provider, None);
+    assert_eq!(tried.status, 403, "{}", tried.body);
+    let tried_incident = s.call("GET", &format!("/api/v1/incidents/{inc}"), &provider, None);
+    assert_eq!(tried_incident.status, 403, "{}", tried_incident.body);
+    let by_role = log_of(&s, "outcome=denied");
+    let roles: Vec<(&str, &str, &str)> = by_role
+        .iter()
+        .filter(|e| e["role"] == "clock")
+        .map(|e| {
+            (
+                e["subject"].as_str().unwrap(),
+                e["subject_id"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("incident", inc.as_str(), "denied"),
+            ("resident", own.as_str(), "denied")
+        ],
+        "newest first"
+    );
+
     // Only admins read the log, and a bad filter is named.
     let other = s.call("GET", "/api/v1/access-log", &worker, None);
     assert_eq!(other.status, 403, "{}", other.body);

@@ -1014,3 +1014,63 @@ fn exports_read_line_by_line() {
     assert_eq!(c0["score"], 10.0);
     assert_eq!(aw["candidates"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn rejected_applications_are_deleted_after_their_retention_and_nothing_else() {
+    let s = Suite::start_with(
+        "officers-retention",
+        &[
+            "--variable",
+            "officer_apply_limit=1000",
+            "--variable",
+            "retention_rejected_application_days=0",
+        ],
+    );
+    let (rejected, rejected_ref) = apply(&s, "010-7000-0001");
+    let (pending, _) = apply(&s, "010-7000-0002");
+    let r = s.admin(
+        "POST",
+        &format!("/api/v1/officer-applications/{rejected}/reject"),
+        Some(json!({"reason": "활동 지역 정원 초과"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    std::thread::sleep(Duration::from_millis(20));
+
+    // Only the clock (or an admin) runs the job.
+    let worker = s.staff("welfare-centre", Some("jung-dong"));
+    assert_eq!(
+        s.call("POST", "/api/v1/jobs/officers", &worker, None)
+            .status,
+        403
+    );
+    let clock = s.staff("clock", None);
+    let job = s.call("POST", "/api/v1/jobs/officers", &clock, None);
+    assert_eq!(job.status, 200, "{}", job.body);
+    assert_eq!(job.json()["retention"]["rejected_applications"], 1);
+
+    let gone = s.admin(
+        "GET",
+        &format!("/api/v1/officer-applications/{rejected}"),
+        None,
+    );
+    assert_eq!(gone.status, 404, "{}", gone.body);
+    let status = public(
+        &s,
+        "GET",
+        &format!("/api/v1/officer-applications/status/{rejected_ref}"),
+        None,
+    );
+    assert_eq!(status.status, 404, "{}", status.body);
+    let kept = s.admin(
+        "GET",
+        &format!("/api/v1/officer-applications/{pending}"),
+        None,
+    );
+    assert_eq!(
+        kept.status, 200,
+        "a pending application stays: {}",
+        kept.body
+    );
+    let again = s.call("POST", "/api/v1/jobs/officers", &clock, None);
+    assert_eq!(again.json()["retention"]["rejected_applications"], 0);
+}

@@ -596,11 +596,109 @@ fn venv_schemathesis() -> std::path::PathBuf {
     root().join(".venv/bin/schemathesis")
 }
 
-#[test]
-fn schemathesis_finds_no_server_errors_or_undocumented_answers() {
+/// One schemathesis run: whose token, which checks, how many examples per operation, and the
+/// record ids the token must never see in a successful answer.
+struct Run<'a> {
+    token: &'a str,
+    label: &'a str,
+    checks: &'a str,
+    max_examples: &'a str,
+    foreign: &'a [String],
+}
+
+/// Runs schemathesis against `s` as `run` says; panics with the output when it reports a
+/// failure.
+fn run_schemathesis(s: &Suite, data: &Dataset, bin: &std::path::Path, run: Run<'_>) {
+    let Run {
+        token,
+        label,
+        checks,
+        max_examples,
+        foreign,
+    } = run;
+    let seed = std::env::var("SAFETYNET_SCHEMATHESIS_SEED").unwrap_or_else(|_| "20261126".into());
+    let out_path = s.state_dir.join(format!("schemathesis-{label}.out"));
+    let out = std::fs::File::create(&out_path).unwrap();
+    let started = Instant::now();
+    let mut child = Command::new(bin)
+        .current_dir(&s.state_dir)
+        .args(["run", &s.host.url("/api/v1/openapi.json")])
+        .args(["--header", &format!("Authorization: Bearer {token}")])
+        .args(["--checks", checks])
+        // A token that rotated itself would be refused for the rest of the run.
+        .args(["--exclude-operation-id", "rotateStaffToken"])
+        .args(["--max-examples", max_examples, "--seed", &seed])
+        // One worker: with threads, CPython 3.11 (< 3.11.8) can fail hypothesis with a spurious
+        // "AST constructor recursion depth mismatch" (cpython gh-106905). It costs no time here.
+        .args([
+            "--workers",
+            "1",
+            "--request-timeout",
+            "20",
+            "--generation-database",
+            "none",
+        ])
+        .args(["--no-color", "--output-truncate", "false"])
+        // More options for a local investigation, e.g. `--report har` (reports land in the state dir).
+        .args(
+            std::env::var("SAFETYNET_SCHEMATHESIS_ARGS")
+                .unwrap_or_default()
+                .split_whitespace(),
+        )
+        .env("NO_COLOR", "1")
+        .env(
+            "SCHEMATHESIS_HOOKS",
+            root().join("tests/schemathesis_hooks.py"),
+        )
+        .env("SAFETYNET_ST_RESIDENTS", data.residents.join(","))
+        .env("SAFETYNET_ST_INCIDENTS", data.incidents.join(","))
+        .env(
+            "SAFETYNET_ST_DEVICES",
+            data.devices
+                .iter()
+                .map(|d| format!("{}:{}", d.id, d.secret))
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .env("SAFETYNET_ST_FOREIGN", foreign.join(","))
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if started.elapsed() > SCHEMATHESIS_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "schemathesis ({label}) did not finish in {SCHEMATHESIS_TIMEOUT:?}; output so far:\n{}",
+                std::fs::read_to_string(&out_path).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let output = std::fs::read_to_string(&out_path).unwrap_or_default();
+    eprintln!(
+        "schemathesis as {label} took {:.1?} (seed {seed}, {max_examples} examples per operation)",
+        started.elapsed()
+    );
+    let lines: Vec<&str> = output.lines().collect();
+    eprintln!("{}", lines[lines.len().saturating_sub(25)..].join("\n"));
+    assert!(
+        status.success(),
+        "schemathesis as {label} reported failures (exit {status}); full output in {}:\n{output}",
+        out_path.display()
+    );
+}
+
+/// The pinned schemathesis in the repo's venv; `None` when SAFETYNET_SKIP_SCHEMATHESIS=1.
+fn checked_schemathesis() -> Option<std::path::PathBuf> {
     if std::env::var("SAFETYNET_SKIP_SCHEMATHESIS").as_deref() == Ok("1") {
         eprintln!("schemathesis run skipped: SAFETYNET_SKIP_SCHEMATHESIS=1");
-        return;
+        return None;
     }
     let bin = venv_schemathesis();
     assert!(
@@ -622,65 +720,96 @@ fn schemathesis_finds_no_server_errors_or_undocumented_answers() {
         "{} is not the pinned version: run `.ci/run`, or .venv/bin/pip install schemathesis=={SCHEMATHESIS_VERSION}",
         bin.display()
     );
+    Some(bin)
+}
+
+#[test]
+fn schemathesis_finds_no_server_errors_or_undocumented_answers() {
+    let Some(bin) = checked_schemathesis() else {
+        return;
+    };
     let s = Suite::start("openapi-schemathesis");
     let data = enrol_dataset(&s);
-    let seed = std::env::var("SAFETYNET_SCHEMATHESIS_SEED").unwrap_or_else(|_| "20261126".into());
     let max_examples =
         std::env::var("SAFETYNET_SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "20".into());
-    let out_path = s.state_dir.join("schemathesis.out");
-    let out = std::fs::File::create(&out_path).unwrap();
-    let started = Instant::now();
-    let mut child = Command::new(&bin)
-        .current_dir(&s.state_dir)
-        .args(["run", &s.host.url("/api/v1/openapi.json")])
-        .args(["--header", &format!("Authorization: Bearer {ADMIN}")])
-        .args(["--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance"])
-        .args(["--max-examples", &max_examples, "--seed", &seed])
-        // One worker: with threads, CPython 3.11 (< 3.11.8) can fail hypothesis with a spurious
-        // "AST constructor recursion depth mismatch" (cpython gh-106905). It costs no time here.
-        .args(["--workers", "1", "--request-timeout", "20", "--generation-database", "none"])
-        .args(["--no-color", "--output-truncate", "false"])
-        // More options for a local investigation, e.g. `--report har` (reports land in the state dir).
-        .args(std::env::var("SAFETYNET_SCHEMATHESIS_ARGS").unwrap_or_default().split_whitespace())
-        .env("NO_COLOR", "1")
-        .env("SCHEMATHESIS_HOOKS", root().join("tests/schemathesis_hooks.py"))
-        .env("SAFETYNET_ST_RESIDENTS", data.residents.join(","))
-        .env("SAFETYNET_ST_INCIDENTS", data.incidents.join(","))
-        .env(
-            "SAFETYNET_ST_DEVICES",
-            data.devices.iter().map(|d| format!("{}:{}", d.id, d.secret)).collect::<Vec<_>>().join(","),
-        )
-        .stdin(Stdio::null())
-        .stdout(out.try_clone().unwrap())
-        .stderr(out)
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if started.elapsed() > SCHEMATHESIS_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "schemathesis did not finish in {SCHEMATHESIS_TIMEOUT:?}; output so far:\n{}",
-                std::fs::read_to_string(&out_path).unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    let output = std::fs::read_to_string(&out_path).unwrap_or_default();
-    eprintln!(
-        "schemathesis took {:.1?} (seed {seed}, {max_examples} examples per operation)",
-        started.elapsed()
+    run_schemathesis(
+        &s,
+        &data,
+        &bin,
+        Run {
+            token: ADMIN,
+            label: "admin",
+            checks: "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance",
+            max_examples: &max_examples,
+            foreign: &[],
+        },
     );
-    let lines: Vec<&str> = output.lines().collect();
-    eprintln!("{}", lines[lines.len().saturating_sub(25)..].join("\n"));
+    let host_log = s.host.stderr();
     assert!(
-        status.success(),
-        "schemathesis reported failures (exit {status}); full output in {}:\n{output}",
-        out_path.display()
+        !host_log.contains("panicked") && !host_log.contains("component failed"),
+        "a function panicked or trapped during the run:\n{host_log}"
     );
+}
+
+/// Every role's token, fuzzed over the whole document: no server error, and no successful
+/// answer names a record outside the token's scope (another dong's residents and incidents for
+/// a dong worker; any for the machine roles).
+#[test]
+fn schemathesis_with_every_roles_token_finds_no_server_error_and_nothing_across_scopes() {
+    let Some(bin) = checked_schemathesis() else {
+        return;
+    };
+    let s = Suite::start("openapi-schemathesis-roles");
+    let data = enrol_dataset(&s);
+    // Residents: jung-dong, seongnam-dong, bangeo-dong; incidents 0-1 are jung-dong's.
+    let outside_jung: Vec<String> = data.residents[1..]
+        .iter()
+        .chain(&data.incidents[2..])
+        .cloned()
+        .collect();
+    let everything: Vec<String> = data
+        .residents
+        .iter()
+        .chain(&data.incidents)
+        .cloned()
+        .collect();
+    let provider = s.admin(
+        "POST",
+        "/api/v1/staff",
+        Some(json!({"name": "provider", "role": "data-provider", "provider": "waterworks"})),
+    );
+    assert_eq!(provider.status, 201, "{}", provider.body);
+    let provider = provider.json()["token"].as_str().unwrap().to_string();
+    let max_examples =
+        std::env::var("SAFETYNET_SCHEMATHESIS_ROLE_EXAMPLES").unwrap_or_else(|_| "5".into());
+    for (label, token, foreign) in [
+        ("dispatcher", s.staff("dispatcher", None), Vec::new()),
+        (
+            "welfare-centre",
+            s.staff("welfare-centre", Some("jung-dong")),
+            outside_jung,
+        ),
+        (
+            "support-centre",
+            s.staff("support-centre", None),
+            Vec::new(),
+        ),
+        ("clock", s.staff("clock", None), everything.clone()),
+        ("data-provider", provider, everything),
+    ] {
+        run_schemathesis(
+            &s,
+            &data,
+            &bin,
+            Run {
+                token: &token,
+                label,
+                checks: "not_a_server_error,nothing_across_scopes",
+                max_examples: &max_examples,
+                foreign: &foreign,
+            },
+        );
+    }
     let host_log = s.host.stderr();
     assert!(
         !host_log.contains("panicked") && !host_log.contains("component failed"),

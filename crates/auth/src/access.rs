@@ -33,7 +33,7 @@ wit_enum! {
     Outcome, "outcome" {
         /// Shown to the reader.
         Read = "read",
-        /// Refused: the record lies outside the reader's scope.
+        /// Refused: the record lies outside the reader's scope, or their role may not read it.
         Denied = "denied",
     }
 }
@@ -61,6 +61,37 @@ pub fn record(
         ],
     )?;
     Ok(())
+}
+
+/// Lets `staff` go on to read a `subject` only in one of `roles` (admins always): someone in
+/// another role is refused (403) and the attempt logged, as one outside their dong is. `id` is
+/// the record asked for (for a list, the dong asked for, or `*`).
+pub fn require_role(
+    db: &Db,
+    staff: &Staff,
+    roles: &[crate::Role],
+    subject: Subject,
+    id: &str,
+) -> ApiResult<()> {
+    let Err(refusal) = staff.require(roles) else {
+        return Ok(());
+    };
+    record(
+        db,
+        staff,
+        subject,
+        id,
+        None,
+        Outcome::Denied,
+        safetynet_wire::time::now_ms(),
+    )?;
+    eprintln!(
+        "access denied staff={} role={} subject={}/{id} reason=role",
+        staff.id,
+        staff.role,
+        subject.as_str()
+    );
+    Err(refusal)
 }
 
 /// Logs a list read: one row for the page, naming the dong asked for (`*` for all the reader

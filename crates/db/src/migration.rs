@@ -94,6 +94,21 @@ fn push_statement<'a>(out: &mut Vec<&'a str>, text: &'a str, words: &[String]) {
     }
 }
 
+/// A table's personal columns, as the schema declares them.
+pub struct PersonalColumns {
+    /// The table.
+    pub table: &'static str,
+    /// Its primary key column, the order re-sealing walks it in.
+    pub key: &'static str,
+    /// Whether that key is an integer (else text).
+    pub integer_key: bool,
+    /// Columns sealed with `Db::sealed`, opened with `Db::unsealed`.
+    pub sealed: &'static [&'static str],
+    /// Columns holding a keyed phone hash (`Db::lookup_hash` with purpose `phone`); a value
+    /// shorter than a hash is a number's digits stored before hashing.
+    pub phone_hashes: &'static [&'static str],
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,19 +124,4 @@ mod tests {
         assert!(got[1].contains("DELETE FROM a;\nEND"));
         assert_eq!(got[2], "INSERT INTO a VALUES (\"q;\")");
     }
-}
-
-/// A table's personal columns, as the schema declares them.
-pub struct PersonalColumns {
-    /// The table.
-    pub table: &'static str,
-    /// Its primary key column, the order re-sealing walks it in.
-    pub key: &'static str,
-    /// Whether that key is an integer (else text).
-    pub integer_key: bool,
-    /// Columns sealed with `Db::sealed`, opened with `Db::unsealed`.
-    pub sealed: &'static [&'static str],
-    /// Columns holding a keyed phone hash (`Db::lookup_hash` with purpose `phone`); a value
-    /// shorter than a hash is a number's digits stored before hashing.
-    pub phone_hashes: &'static [&'static str],
 }

@@ -82,6 +82,22 @@ pub fn client_addr(req: &Request) -> ApiResult<Option<std::net::IpAddr>> {
     ))
 }
 
+/// A retention period in days from the variable `name` (`default` when unset or blank); a
+/// value that is not a whole number of days is a server error naming the variable.
+pub fn days_variable(name: &str, default: i64) -> ApiResult<i64> {
+    match spin_sdk::variables::get(name) {
+        Ok(v) if !v.trim().is_empty() => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|d| *d >= 0)
+            .ok_or_else(|| {
+                ApiError::internal(format!("{name}: a whole number of days, got {v:?}"))
+            }),
+        _ => Ok(default),
+    }
+}
+
 /// The most a JSON request body may hold (uploads excepted): far above any form or event the
 /// suite takes, and small enough that many at once cannot exhaust the machine that carries the
 /// emergency path.

@@ -410,9 +410,9 @@ pub struct ClockArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interval_s: Option<u64>,
     /// Tick routes POSTed on each interval, comma-separated paths on --suite-url: the
-    /// incidents tick (escalation, inactivity, offline, 119/SMS retries) and the reminders tick
-    /// (missed doses). [file: clock.routes]
-    /// [default: /api/v1/jobs/tick,/api/v1/jobs/reminders]
+    /// incidents tick (escalation, inactivity, offline, 119/SMS retries, retention), the
+    /// reminders tick (missed doses) and the officers job (retention of rejected applications).
+    /// [file: clock.routes] [default: /api/v1/jobs/tick,/api/v1/jobs/reminders,/api/v1/jobs/officers]
     #[arg(
         long = "clock-routes",
         env = "SAFETYNET_BRIDGE_CLOCK_ROUTES",
@@ -700,7 +700,11 @@ impl Default for Clock {
     fn default() -> Self {
         Clock {
             interval_s: 30,
-            routes: vec!["/api/v1/jobs/tick".into(), "/api/v1/jobs/reminders".into()],
+            routes: vec![
+                "/api/v1/jobs/tick".into(),
+                "/api/v1/jobs/reminders".into(),
+                "/api/v1/jobs/officers".into(),
+            ],
         }
     }
 }

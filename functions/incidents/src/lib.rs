@@ -103,7 +103,7 @@ fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
 }
 
 fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
-    staff.require(STAFF_ROLES)?;
+    access::require_role(db, staff, STAFF_ROLES, Subject::Incident, id)?;
     let inc =
         incidents::get(db, id)?.ok_or_else(|| ApiError::not_found(format!("no incident {id}")))?;
     access::check_read(db, staff, Subject::Incident, id, &inc.dong)?;

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use safetynet_alerting::{events, incidents, outbox};
 use safetynet_care as care;
 use safetynet_db::Db;
-use safetynet_http::{ApiError, ApiResult};
+use safetynet_http::ApiResult;
 use safetynet_residents as residents;
 
 /// Heartbeats go in transactions of this many (each short, so the emergency path's writes wait
@@ -23,19 +23,7 @@ const PERSON_BATCH: i64 = 20;
 const INCIDENT_BATCH: i64 = 50;
 const DAY_MS: i64 = 86_400_000;
 
-fn days(variable: &str, default: i64) -> ApiResult<i64> {
-    match spin_sdk::variables::get(variable) {
-        Ok(v) if !v.trim().is_empty() => v
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|d| *d >= 0)
-            .ok_or_else(|| {
-                ApiError::internal(format!("{variable}: a whole number of days, got {v:?}"))
-            }),
-        _ => Ok(default),
-    }
-}
+use safetynet_http::days_variable as days;
 
 /// Removes what is due and reports how much, for the tick's answer. A failure here (a
 /// misconfigured period, a busy database) is reported and logged, never fails the tick: the

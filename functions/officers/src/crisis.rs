@@ -159,7 +159,8 @@ pub fn queue(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
 }
 
 pub fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
-    staff.require(&[Role::WelfareCentre, Role::SupportCentre])?;
+    let roles = [Role::WelfareCentre, Role::SupportCentre];
+    access::require_role(db, staff, &roles, Subject::Case, id)?;
     let c = cases::get(db, id)?
         .filter(|c| c.source == "officer")
         .ok_or_else(|| ApiError::not_found(format!("no crisis report {id}")))?;

@@ -10,6 +10,7 @@ mod crisis;
 mod exports;
 mod recognition_client;
 mod recruitment;
+mod retention;
 mod review;
 mod store;
 
@@ -87,6 +88,7 @@ async fn route(req: Request) -> ApiResult<Response> {
         (Method::Post, ["api", "v1", "officer-activities", id, action]) => {
             activities::decide(&req, &db, &staff, id, action)
         }
+        (Method::Post, ["api", "v1", "jobs", "officers"]) => retention::run(&db, &staff),
         (Method::Get, ["api", "v1", "crisis-reports"]) => crisis::queue(&req, &db, &staff),
         (Method::Get, ["api", "v1", "crisis-reports", id]) => crisis::detail(&db, &staff, id),
         (Method::Get, ["api", "v1", "officer-exports", "volunteer-hours.csv"]) => {
@@ -102,7 +104,8 @@ async fn route(req: Request) -> ApiResult<Response> {
         | (_, ["api", "v1", "officers", ..])
         | (_, ["api", "v1", "officer-activities", ..])
         | (_, ["api", "v1", "crisis-reports", ..])
-        | (_, ["api", "v1", "officer-exports", ..]) => Err(ApiError::method_not_allowed()),
+        | (_, ["api", "v1", "officer-exports", ..])
+        | (_, ["api", "v1", "jobs", "officers"]) => Err(ApiError::method_not_allowed()),
         _ => Err(ApiError::not_found("no such route")),
     }
 }
@@ -143,7 +146,8 @@ fn visible_officer(db: &Db, staff: &Staff, id: &str) -> ApiResult<Officer> {
         )?;
         return Ok(o);
     }
-    staff.require(&[Role::SupportCentre, Role::WelfareCentre])?;
+    let roles = [Role::SupportCentre, Role::WelfareCentre];
+    access::require_role(db, staff, &roles, Subject::Officer, id)?;
     let o = load_officer(db, id)?;
     access::check_read(db, staff, Subject::Officer, &o.id, &o.dong)?;
     Ok(o)

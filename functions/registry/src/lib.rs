@@ -111,7 +111,13 @@ fn route(req: Request) -> ApiResult<Response> {
 }
 
 fn visible_resident(db: &Db, staff: &Staff, id: &str) -> ApiResult<Resident> {
-    staff.require(&[Role::Dispatcher, Role::WelfareCentre, Role::SupportCentre])?;
+    access::require_role(
+        db,
+        staff,
+        &[Role::Dispatcher, Role::WelfareCentre, Role::SupportCentre],
+        Subject::Resident,
+        id,
+    )?;
     let r = registry::get_resident(db, id)?
         .ok_or_else(|| ApiError::not_found(format!("no resident {id}")))?;
     access::check_read(db, staff, Subject::Resident, &r.id, &r.dong)?;
@@ -225,8 +231,15 @@ fn rename(mut e: ApiError, field: &str) -> ApiError {
 }
 
 fn list_residents(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
-    staff.require(&[Role::Dispatcher, Role::WelfareCentre])?;
     let dong = query_param(req, "dong");
+    let asked = dong.as_deref().unwrap_or("*");
+    access::require_role(
+        db,
+        staff,
+        &[Role::Dispatcher, Role::WelfareCentre],
+        Subject::ResidentList,
+        asked,
+    )?;
     access::check_list(db, staff, Subject::ResidentList, dong.as_deref())?;
     let list = registry::list_residents(db, &staff.scope(), dong.as_deref())?;
     let items: Vec<Value> = list

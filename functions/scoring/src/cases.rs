@@ -30,8 +30,14 @@ fn case_json(db: &Db, c: &Case) -> ApiResult<Value> {
 }
 
 pub fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
-    staff.require(WORKERS)?;
     let dong = query_param(req, "dong");
+    access::require_role(
+        db,
+        staff,
+        WORKERS,
+        Subject::CaseList,
+        dong.as_deref().unwrap_or("*"),
+    )?;
     // Asking for another dong's queue by name is refused (and logged), not answered with an
     // empty list.
     access::check_list(db, staff, Subject::CaseList, dong.as_deref())?;
@@ -79,7 +85,7 @@ pub fn list(req: &Request, db: &Db, staff: &Staff) -> ApiResult<Response> {
 }
 
 pub fn detail(db: &Db, staff: &Staff, id: &str) -> ApiResult<Response> {
-    staff.require(WORKERS)?;
+    access::require_role(db, staff, WORKERS, Subject::Case, id)?;
     let c = cases::get(db, id)?.ok_or_else(|| ApiError::not_found(format!("no case {id}")))?;
     access::check_read(db, staff, Subject::Case, id, &c.dong)?;
     let mut v = case_json(db, &c)?;

@@ -92,7 +92,7 @@ pub fn centre(
     cycle: &Cycle,
     dong: &str,
 ) -> ApiResult<Response> {
-    staff.require(READERS)?;
+    access::require_role(db, staff, READERS, Subject::CaseList, dong)?;
     access::check_list(db, staff, Subject::CaseList, Some(dong))?;
     let limit = int_param(req, "limit", 1, 5_000)?.unwrap_or(1_000);
     let offset = int_param(req, "offset", 0, i64::MAX)?.unwrap_or(0);

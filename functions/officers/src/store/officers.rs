@@ -98,6 +98,18 @@ impl Application {
     }
 }
 
+/// Deletes up to `limit` applications rejected before `before` (their personal details with
+/// them; the audit trail keeps only their ids); returns how many went.
+pub fn purge_rejected(db: &Db, before: i64, limit: i64) -> StoreResult<u64> {
+    db.exec(
+        "DELETE FROM officer_applications WHERE rowid IN (
+             SELECT rowid FROM officer_applications
+              WHERE state = 'rejected' AND decided_at < ? LIMIT ?)",
+        &[int(before), int(limit)],
+    )?;
+    Ok(db.changes())
+}
+
 /// Whether a live (pending or approved) application holds this phone number.
 pub fn live_phone_exists(db: &Db, phone_digits: &str) -> StoreResult<bool> {
     let r = db.exec(
