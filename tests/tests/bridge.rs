@@ -13,7 +13,7 @@ use safetynet_dc09::{
 };
 use safetynet_tests::bridge::{
     Bridge, Mosquitto, Proxy, PyProcess, StoredEvent, addr_of, free_port, run_python,
-    run_python_status, wait_events,
+    run_python_status, suite_events, wait_events,
 };
 use safetynet_tests::suite::{ADMIN, Device, Suite};
 use safetynet_tests::{root, temp_dir};
@@ -1204,5 +1204,63 @@ fn the_bridge_takes_its_devices_from_the_suite_and_a_retired_one_stops_within_a_
                 .map(|m| m.header.token != Token::Ack)
                 .unwrap_or(false)
         },
+    );
+}
+
+#[test]
+fn a_flooding_gateways_alarm_is_not_held_behind_its_rate_limited_heartbeats() {
+    let s = Suite::start_with(
+        "bridge-ratelimit",
+        &["--variable", "device_event_limit_per_minute=3"],
+    );
+    let (_, gw) = gateway(&s, "BEEF");
+    let dir = temp_dir("bridge-ratelimit");
+    let cfg = config(
+        &s.host.base,
+        &dir,
+        &[Dev {
+            device: &gw,
+            extra: "dc09_account = \"BEEF\"".into(),
+        }],
+        &dc09_only("127.0.0.1:0", ""),
+    );
+    let bridge = Bridge::start(&dir, &cfg);
+    let mut c = TcpStream::connect(bridge.dc09_tcp.unwrap()).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let none = HashMap::new();
+    // Eight link tests in a row: past the third this minute the suite answers 429.
+    for seq in 1..=8 {
+        let null =
+            Message::new(Token::Null, seq, "0", "BEEF", Payload::Empty).with_timestamp(Utc::now());
+        c.write_all(&encode(&null, None, &mut FixedPad(b'0')).unwrap())
+            .unwrap();
+        assert_eq!(token(&read_reply(&mut c).unwrap(), &none), Token::Ack);
+    }
+    // The first three are stored; the fourth is refused and waits in the bridge.
+    wait_events(&s.state_dir, Duration::from_secs(10), |e| {
+        e.iter().filter(|x| x.kind == "heartbeat").count() >= 3
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    // Then a fire: it reaches the suite and 119 at once, not after the limit's minute.
+    let pressed = Instant::now();
+    c.write_all(&cid_frame(9, "BEEF", 110, 1, None, Utc::now()))
+        .unwrap();
+    assert_eq!(token(&read_reply(&mut c).unwrap(), &none), Token::Ack);
+    s.dispatch
+        .wait_for(Duration::from_secs(5), |r| !r.is_empty());
+    let took = pressed.elapsed();
+    assert!(took < Duration::from_secs(5), "the fire took {took:?}");
+    let evs = suite_events(&s.state_dir);
+    assert!(
+        kinds_of(&evs, &gw.id).iter().any(|k| k == "fire"),
+        "{evs:?}"
+    );
+    assert!(
+        kinds_of(&evs, &gw.id)
+            .iter()
+            .filter(|k| *k == "heartbeat")
+            .count()
+            <= 3,
+        "the limit held"
     );
 }

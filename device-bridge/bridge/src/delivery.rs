@@ -3,15 +3,18 @@
 //! ts + "." + body)>`), with the event id as `Idempotency-Key`.
 //!
 //! Order is kept per device: each device with undelivered events has one worker that sends its
-//! oldest event and moves on only once the suite has answered 2xx (or refused it for good).
+//! oldest event and moves on only once the suite has answered 2xx (or refused it for good). The
+//! one exception is a 429: the suite limits a flooding device's heartbeats and activity (never
+//! what can raise an alarm), so a rate-limited event steps to the back of its device's queue
+//! and waits out a backoff there, and the alarm the device sends next is not held behind it.
 //! Devices proceed in parallel, at most `delivery.concurrency` requests at once. While the
 //! suite is unreachable a worker retries with exponential backoff and full jitter (between half
 //! and all of the delay); the first success after an outage wakes every waiting worker, so a
 //! backlog drains as soon as the suite is back instead of after each worker's next backoff.
 //!
 //! Answers: 2xx delivered; 400/413/422 and other 4xx refused for good (row kept as dead, logged
-//! loudly); 401 (bad signature or clock skew), 404 (device not registered yet), 408, 425, 429,
-//! 5xx and transport errors are retried.
+//! loudly); 401 (bad signature or clock skew), 404 (device not registered yet), 408, 425, 5xx
+//! and transport errors are retried in place; 429 is deferred as above.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -21,8 +24,8 @@ use hyper_util::rt::TokioExecutor;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tokio::sync::{Semaphore, mpsc, watch};
+use std::time::{Duration, Instant};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
 
 use crate::devices::SharedDirectory;
 use crate::events::{Pending, now_ms};
@@ -156,7 +159,7 @@ pub struct Delivery {
     outbox: Outbox,
     metrics: Arc<Metrics>,
     /// Device → its undelivered events; a key is present exactly while its worker runs.
-    queues: Mutex<HashMap<String, VecDeque<Pending>>>,
+    queues: Mutex<HashMap<String, DeviceQueue>>,
     permits: Semaphore,
     /// Bumped when the suite answers again after an outage.
     recovered: watch::Sender<u64>,
@@ -198,7 +201,7 @@ impl Delivery {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .values()
-            .map(VecDeque::len)
+            .map(|d| d.items.len())
             .sum()
     }
 
@@ -206,10 +209,20 @@ impl Delivery {
         let mut q = self.queues.lock().unwrap_or_else(|e| e.into_inner());
         for row in rows {
             match q.get_mut(&row.device_id) {
-                Some(list) => list.push_back(row),
+                Some(d) => {
+                    d.items.push_back(Queued::new(row));
+                    // A worker waiting out a rate limit looks again: this one may be due now.
+                    d.wake.notify_one();
+                }
                 None => {
                     let device = row.device_id.clone();
-                    q.insert(device.clone(), VecDeque::from([row]));
+                    q.insert(
+                        device.clone(),
+                        DeviceQueue {
+                            items: VecDeque::from([Queued::new(row)]),
+                            wake: Arc::new(Notify::new()),
+                        },
+                    );
                     let me = self.clone();
                     tokio::spawn(async move { me.worker(device).await });
                 }
@@ -217,28 +230,57 @@ impl Delivery {
         }
     }
 
+    /// Delivers one device's events in order, one at a time. An event the suite rate-limited
+    /// goes to the back of the queue until its backoff has passed, so that what the device
+    /// sends next (an alarm behind a flood of heartbeats) is not held behind it.
     async fn worker(self: Arc<Self>, device: String) {
         loop {
-            let head = {
+            let (next, wake) = {
                 let q = self.queues.lock().unwrap_or_else(|e| e.into_inner());
-                match q.get(&device).and_then(|l| l.front()) {
-                    Some(p) => p.clone(),
-                    None => return,
+                let Some(d) = q.get(&device) else { return };
+                (next_due(&d.items, Instant::now()), d.wake.clone())
+            };
+            let i = match next {
+                Next::Due(i) => i,
+                Next::Wait(until) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep_until(until.into()) => {}
+                        _ = wake.notified() => {}
+                    }
+                    continue;
                 }
             };
-            self.deliver(&head).await;
+            let item = {
+                let q = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+                q[&device].items[i].clone()
+            };
+            let sent = self.deliver(&item.event).await;
             let mut q = self.queues.lock().unwrap_or_else(|e| e.into_inner());
-            let list = q.get_mut(&device).expect("worker owns its queue");
-            list.pop_front();
-            if list.is_empty() {
+            let d = q.get_mut(&device).expect("worker owns its queue");
+            // Only this worker removes; others only push at the back, so `i` still holds.
+            let item = d.items.remove(i).expect("the item just sent");
+            if sent == Sent::RateLimited {
+                let deferrals = item.deferrals + 1;
+                let wait = backoff(
+                    self.settings.initial_backoff,
+                    self.settings.max_backoff,
+                    deferrals,
+                );
+                d.items.push_back(Queued {
+                    event: item.event,
+                    not_before: Some(Instant::now() + wait),
+                    deferrals,
+                });
+            }
+            if d.items.is_empty() {
                 q.remove(&device);
                 return;
             }
         }
     }
 
-    /// Sends one event until the suite takes it or refuses it for good.
-    async fn deliver(&self, p: &Pending) {
+    /// Sends one event until the suite takes it or refuses it for good, or rate-limits it.
+    async fn deliver(&self, p: &Pending) -> Sent {
         let Some(dev) = self.directory.current().by_id(&p.device_id).cloned() else {
             tracing::error!(
                 event_id = %p.event_id, device_id = %p.device_id, kind = %p.kind,
@@ -248,7 +290,7 @@ impl Delivery {
                 .dead(p.seq, 0, "device not in the device table".into());
             self.metrics
                 .inc("safetynet_bridge_events_dead_total", &[("kind", &p.kind)]);
-            return;
+            return Sent::Done;
         };
         let body = Bytes::from(p.body());
         let mut attempt: u32 = 0;
@@ -283,7 +325,7 @@ impl Delivery {
                     self.metrics.observe_latency(secs);
                     self.suite_answered();
                     tracing::debug!(event_id = %p.event_id, device_id = %p.device_id, kind = %p.kind, status, attempts = attempt + 1, "delivered");
-                    return;
+                    return Sent::Done;
                 }
                 Outcome::Dead(status) => {
                     let reason = answer
@@ -302,7 +344,18 @@ impl Delivery {
                         &[("result", "dead")],
                     );
                     self.suite_answered();
-                    return;
+                    return Sent::Done;
+                }
+                Outcome::Retry(Some(429)) => {
+                    // The suite is up and took the device's limit for this minute: this event
+                    // waits at the back of the device's queue (see `worker`).
+                    self.suite_answered();
+                    self.metrics.inc(
+                        "safetynet_bridge_delivery_attempts_total",
+                        &[("result", "rate-limited")],
+                    );
+                    tracing::debug!(event_id = %p.event_id, device_id = %p.device_id, kind = %p.kind, "rate-limited by the suite; deferred");
+                    return Sent::RateLimited;
                 }
                 Outcome::Retry(status) => {
                     attempt += 1;
@@ -365,6 +418,66 @@ impl Delivery {
         } else {
             tracing::debug!(error = %what, attempts = attempt, "delivery retry");
         }
+    }
+}
+
+/// What became of one event's delivery.
+#[derive(Debug, PartialEq, Eq)]
+enum Sent {
+    /// Delivered, or refused for good (kept as dead in the outbox).
+    Done,
+    /// The suite answered 429: try again after a backoff, behind the device's other events.
+    RateLimited,
+}
+
+/// An event in its device's queue.
+#[derive(Clone)]
+struct Queued {
+    event: Pending,
+    /// Not to be sent before this (set when the suite rate-limited it).
+    not_before: Option<Instant>,
+    /// How many times the suite rate-limited it.
+    deferrals: u32,
+}
+
+impl Queued {
+    fn new(event: Pending) -> Queued {
+        Queued {
+            event,
+            not_before: None,
+            deferrals: 0,
+        }
+    }
+}
+
+/// One device's undelivered events, and the bell its worker waits on.
+struct DeviceQueue {
+    items: VecDeque<Queued>,
+    wake: Arc<Notify>,
+}
+
+/// What a device's worker does next.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    /// Send the item at this index: the first that is due, in queue order.
+    Due(usize),
+    /// Nothing is due before this.
+    Wait(Instant),
+}
+
+fn next_due(items: &VecDeque<Queued>, now: Instant) -> Next {
+    match items
+        .iter()
+        .position(|q| q.not_before.is_none_or(|t| t <= now))
+    {
+        Some(i) => Next::Due(i),
+        None => Next::Wait(
+            items
+                .iter()
+                .filter_map(|q| q.not_before)
+                .min()
+                .unwrap_or(now),
+        ),
     }
 }
 
@@ -446,6 +559,43 @@ mod tests {
         }
         let spread: std::collections::HashSet<_> = (0..50).map(|_| backoff(i, m, 5)).collect();
         assert!(spread.len() > 10, "jitter varies");
+    }
+
+    fn queued(not_before: Option<Instant>) -> Queued {
+        Queued {
+            event: Pending {
+                seq: 1,
+                event_id: "e".into(),
+                device_id: "d".into(),
+                kind: "heartbeat".into(),
+                occurred_at: String::new(),
+                data: "{}".into(),
+                received_at_ms: 0,
+            },
+            not_before,
+            deferrals: 0,
+        }
+    }
+
+    #[test]
+    fn a_deferred_event_does_not_hold_the_ones_behind_it() {
+        let now = Instant::now();
+        let later = now + Duration::from_secs(5);
+        let q = VecDeque::from([queued(Some(later)), queued(None)]);
+        assert_eq!(next_due(&q, now), Next::Due(1), "the fresh one goes first");
+        assert_eq!(
+            next_due(&q, later),
+            Next::Due(0),
+            "then the deferred one, once due"
+        );
+        let only_deferred = VecDeque::from([
+            queued(Some(later)),
+            queued(Some(now + Duration::from_secs(2))),
+        ]);
+        assert_eq!(
+            next_due(&only_deferred, now),
+            Next::Wait(now + Duration::from_secs(2))
+        );
     }
 
     #[test]
