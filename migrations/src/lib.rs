@@ -67,6 +67,13 @@ pub const PERSONAL_DATA: &[PersonalColumns] = &[
         phone_hashes: &[],
     },
     PersonalColumns {
+        table: "reminder_schedules",
+        key: "id",
+        integer_key: false,
+        sealed: &["medication_name", "dose", "text"],
+        phone_hashes: &[],
+    },
+    PersonalColumns {
         table: "device_events",
         key: "event_id",
         integer_key: false,

@@ -14,6 +14,7 @@ const ADDRESS: &str = "울산광역시 중구 비밀로 77-1";
 const NOTES: &str = "심부전, MEDNOTE-7731";
 const CAREGIVER_PHONE: &str = "010-4242-7777";
 const SAID: &str = "SAID-4471 무릎이 아파요";
+const MEDICINE: &str = "MEDICINE-5512 메트포르민";
 
 /// A resident with every kind of personal detail, a speaker and a pendant.
 fn home(s: &Suite, dong: &str, address: &str) -> (String, Device, Device) {
@@ -114,6 +115,16 @@ fn personal_data_is_sealed_in_the_file_and_read_in_full_by_staff() {
     let s = Suite::start("pd-sealed");
     let (id, speaker, pendant) = home(&s, "jung-dong", ADDRESS);
     check_in(&s, &speaker, "pd-ci-1", SAID);
+    let schedule = s.admin(
+        "POST",
+        "/api/v1/schedules",
+        Some(json!({
+            "resident_id": id, "kind": "medication", "medication_name": MEDICINE,
+            "dose": "DOSE-77 1정", "text": "TEXT-88 약 드실 시간이에요",
+            "rule": "DTSTART:20260101T090000\nRRULE:FREQ=DAILY;BYHOUR=9;BYMINUTE=0", "tz": "Asia/Seoul",
+        })),
+    );
+    assert_eq!(schedule.status, 201, "{}", schedule.body);
     let dispatched = press(&s, &pendant, "pd-sos-1");
     // 119 still gets the address and notes in the clear: sealing is for the file only.
     let sent = dispatched.to_string();
@@ -126,6 +137,9 @@ fn personal_data_is_sealed_in_the_file_and_read_in_full_by_staff() {
     assert_eq!(r["contacts"][0]["phone"], CAREGIVER_PHONE);
     let c = s.admin("GET", &format!("/api/v1/checkins?resident_id={id}"), None);
     assert_eq!(c.json()["checkins"][0]["said"], SAID, "{}", c.body);
+    let sid = schedule.json()["id"].as_str().unwrap().to_string();
+    let read = s.admin("GET", &format!("/api/v1/schedules/{sid}"), None);
+    assert_eq!(read.json()["medication_name"], MEDICINE, "{}", read.body);
 
     // A caregiver's reply is still matched by their number (kept only as a keyed hash).
     std::thread::sleep(Duration::from_millis(300));

@@ -63,15 +63,20 @@ pub struct Schedule {
 
 const SCHEDULE_COLS: &str = "id, resident_id, dong, kind, medication_name, dose, text, rule, tz, start_at, end_at, needs_ack, grace_minutes, misses_to_escalate, next_at, created_at, created_by, deleted_at";
 
-fn schedule_from(r: &Row) -> Schedule {
+/// A schedule row; what the speaker reads out (a medicine, its dose) is sealed at rest.
+fn schedule_from(db: &Db, r: &Row) -> Schedule {
     Schedule {
         id: r.str("id"),
         resident_id: r.str("resident_id"),
         dong: r.str("dong"),
         kind: r.str("kind"),
-        medication_name: r.opt_str("medication_name"),
-        dose: r.opt_str("dose"),
-        text: r.str("text"),
+        medication_name: r
+            .opt_str("medication_name")
+            .map(|v| db.unsealed("reminder_schedules.medication_name", v)),
+        dose: r
+            .opt_str("dose")
+            .map(|v| db.unsealed("reminder_schedules.dose", v)),
+        text: db.unsealed("reminder_schedules.text", r.str("text")),
         rule: r.str("rule"),
         tz: r.str("tz"),
         start_at: r.opt_int("start_at"),
@@ -122,9 +127,9 @@ pub fn insert_schedule(db: &Db, s: &Schedule) -> StoreResult<()> {
             text(&s.resident_id),
             text(&s.dong),
             text(&s.kind),
-            opt_text(s.medication_name.clone()),
-            opt_text(s.dose.clone()),
-            text(&s.text),
+            db.opt_sealed("reminder_schedules.medication_name", s.medication_name.as_deref())?,
+            db.opt_sealed("reminder_schedules.dose", s.dose.as_deref())?,
+            db.sealed("reminder_schedules.text", &s.text)?,
             text(&s.rule),
             text(&s.tz),
             opt_int(s.start_at),
@@ -147,7 +152,7 @@ pub fn get_schedule(db: &Db, id: &str) -> StoreResult<Option<Schedule>> {
         &format!("SELECT {SCHEDULE_COLS} FROM reminder_schedules WHERE id = ?"),
         &[text(id)],
     )?;
-    Ok(rows(&r).next().map(|row| schedule_from(&row)))
+    Ok(rows(&r).next().map(|row| schedule_from(db, &row)))
 }
 
 /// Active schedules within `scope`, optionally of one resident.
@@ -173,7 +178,7 @@ pub fn list_schedules(
     }
     sql.push_str(" ORDER BY created_at, id LIMIT 1000");
     let r = db.exec(&sql, &params)?;
-    Ok(rows(&r).map(|row| schedule_from(&row)).collect())
+    Ok(rows(&r).map(|row| schedule_from(db, &row)).collect())
 }
 
 /// Stops a schedule: no more occurrences are handed out; its history stays for adherence.
@@ -198,7 +203,7 @@ pub fn due_schedules(db: &Db, upto: i64, limit: i64) -> StoreResult<Vec<Schedule
         ),
         &[int(upto), int(limit)],
     )?;
-    Ok(rows(&r).map(|row| schedule_from(&row)).collect())
+    Ok(rows(&r).map(|row| schedule_from(db, &row)).collect())
 }
 
 /// Schedules whose next occurrence is past its grace period by `now`: nobody polled the feed
@@ -213,7 +218,7 @@ pub fn overdue_schedules(db: &Db, now: i64, limit: i64) -> StoreResult<Vec<Sched
         ),
         &[int(now), int(now), int(limit)],
     )?;
-    Ok(rows(&r).map(|row| schedule_from(&row)).collect())
+    Ok(rows(&r).map(|row| schedule_from(db, &row)).collect())
 }
 
 /// Moves an active schedule's next occurrence; `None` ends the series.
@@ -572,7 +577,7 @@ pub fn forget_resident(db: &Db, resident_id: &str) -> StoreResult<()> {
     )?;
     // What the speaker read out (a medicine's name and dose).
     db.exec(
-        "UPDATE reminder_schedules SET text = '' WHERE resident_id = ?",
+        "UPDATE reminder_schedules SET text = '', medication_name = NULL, dose = NULL WHERE resident_id = ?",
         &[text(resident_id)],
     )?;
     Ok(())
