@@ -44,7 +44,11 @@ fn seed(db: &std::path::Path, day_start: i64) -> Result<usize> {
     {
         let mut res = tx.prepare("INSERT INTO residents (id, name, address, dong, eligibility, inactivity_threshold_minutes, created_at) VALUES (?1, 'bench', 'bench', ?2, 'elderly-alone', 100000, ?3)")?;
         let mut dev = tx.prepare("INSERT INTO devices (id, resident_id, kind, protocol, secret_sealed, created_at) VALUES (?1, ?2, 'ai-speaker', 'mqtt', 'x', ?3)")?;
-        let mut sch = tx.prepare("INSERT INTO reminder_schedules (id, resident_id, dong, kind, medication_name, dose, text, rule, tz, start_at, end_at, needs_ack, grace_minutes, misses_to_escalate, next_at, created_at, created_by, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, '알림', ?7, 'Asia/Seoul', NULL, NULL, ?8, 60, ?9, ?10, 0, 'bench', NULL)")?;
+        let mut sch = tx.prepare("INSERT INTO reminder_schedules (id, resident_id, dong, kind, medication_name, dose, text, rule, tz, start_at, end_at, needs_ack, grace_minutes, misses_to_escalate, next_at, created_at, created_by, deleted_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?11, ?7, 'Asia/Seoul', NULL, NULL, ?8, 60, ?9, ?10, 0, 'bench', NULL)")?;
+        // Sealed as the suite stores them, so the feed opens each as it does in service.
+        let keys = safetynet_secrets::PersonalDataKeys::parse(crate::PERSONAL_DATA_KEYS, "")
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let seal = |column: &str, v: &str| keys.seal(column, v);
         for i in 0..RESIDENTS {
             let rid = format!("res-bench-{i:05}");
             let dong = format!("dong-{}", i % 20);
@@ -73,12 +77,13 @@ fn seed(db: &std::path::Path, day_start: i64) -> Result<usize> {
                     rid,
                     dong,
                     kind,
-                    med.then_some("약"),
-                    med.then_some("1정"),
+                    med.then(|| seal("reminder_schedules.medication_name", "약")),
+                    med.then(|| seal("reminder_schedules.dose", "1정")),
                     rule,
                     med as i64,
                     if med { 2 } else { 0 },
                     next,
+                    seal("reminder_schedules.text", "알림"),
                 ])?;
                 n += 1;
             }
